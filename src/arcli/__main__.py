@@ -1,0 +1,3 @@
+from arcli.cli import run
+
+run()

@@ -1,0 +1,168 @@
+"""`ar customer add|list|show|edit`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from arcli.cli.common import AsOfOpt, FormatOpt, NoteOpt, amount, context
+from arcli.cli.main import app
+from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
+from arcli.domain.money import format_amount as fa
+
+customer_app = typer.Typer(help="Customers: who you sell to, on what terms.", no_args_is_help=True)
+app.add_typer(customer_app, name="customer")
+
+CodeOpt = Annotated[str | None, typer.Option("--code", help="A short code, usable instead of the name.")]
+TermsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--terms", help="Default payment terms: prepaid, cod, 'net 30', 'eom 30', 'eom+1m', '30% cod, 70% net 60'."
+    ),
+]
+LimitOpt = Annotated[
+    str | None, typer.Option("--credit-limit", metavar="AMOUNT", help="Credit limit (warns when exceeded).")
+]
+RepOpt = Annotated[str | None, typer.Option("--rep", help="The sales rep who owns the customer.")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
+
+CUSTOMER_COLS = [
+    Col("name", "Customer"),
+    Col("code", "Code"),
+    Col("terms", "Terms"),
+    Col("credit_limit", "Credit limit", "money"),
+    Col("rep", "Rep"),
+    Col("phone", "Phone"),
+]
+
+
+def _row(c) -> dict:
+    return dict(
+        name=c.name, code=c.code, terms=c.terms, credit_limit=c.credit_limit, rep=c.rep, phone=c.phone, note=c.note
+    )
+
+
+@customer_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Customer name (Chinese or Latin).")],
+    code: CodeOpt = None,
+    terms: TermsOpt = None,
+    credit_limit: LimitOpt = None,
+    rep: RepOpt = None,
+    phone: PhoneOpt = None,
+    note: NoteOpt = None,
+) -> None:
+    """Add a customer."""
+    from arcli.services.customers import add_customer
+
+    limit = amount(credit_limit, "--credit-limit", allow_zero=True) if credit_limit is not None else None
+    c = add_customer(
+        context(ctx, "customer add"), name, code=code, terms=terms, credit_limit=limit, rep=rep, phone=phone, note=note
+    )
+    say(
+        f"Added customer {c.name}"
+        + (f" ({c.code})" if c.code else "")
+        + (f", terms {c.terms}" if c.terms else ", no default terms")
+    )
+
+
+@customer_app.command("list")
+def list_(ctx: typer.Context, rep: RepOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """List customers."""
+    from arcli.services.customers import list_customers
+
+    rows = [_row(c) for c in list_customers(context(ctx), rep=rep)]
+    emit(fmt, CUSTOMER_COLS, rows, title=f"{len(rows)} customers")
+
+
+@customer_app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Customer name or code.")],
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Show a customer: terms, balance, what is overdue, and the open items."""
+    from arcli.services.customers import show_customer
+
+    c = context(ctx, as_of=as_of)
+    v = show_customer(c, name)
+    b = v.balance
+    item_cols = [
+        Col("ref", "Item"),
+        Col("delivered", "Delivered", "date"),
+        Col("due", "Due", "date"),
+        Col("open", "Open", "money"),
+        Col("days_overdue", "Days overdue", "int"),
+    ]
+    items = [
+        dict(ref=i.ref, delivered=i.delivered, due=i.due, open=i.open, days_overdue=max(0, (c.today - i.due).days))
+        for i in v.open_items
+    ]
+    summary = dict(
+        open=b.open,
+        overdue=b.overdue,
+        not_due=b.not_due,
+        credit=b.credit,
+        balance=b.balance,
+        oldest_overdue_days=b.oldest_overdue_days,
+    )
+    if fmt is Format.json:
+        money = {k: x for k, x in summary.items() if k != "oldest_overdue_days"}
+        obj = plain_rows([*CUSTOMER_COLS, Col("note", "Note")], [_row(v.customer)])[0]
+        obj |= plain_rows([Col(k, k, "money") for k in money], [money])[0]
+        obj |= {"oldest_overdue_days": b.oldest_overdue_days, "as_of": c.today.isoformat()}
+        obj["open_items"] = plain_rows(item_cols, items)
+        emit_json(obj)
+        return
+    if fmt is Format.csv:
+        emit(fmt, item_cols, items)
+        return
+    cu = v.customer
+    say(f"{cu.name}" + (f" ({cu.code})" if cu.code else "") + f" — as of {c.today.isoformat()}")
+    limit = fa(cu.credit_limit) if cu.credit_limit is not None else "(none)"
+    say(f"  terms {cu.terms or '(none)'}   credit limit {limit}   rep {cu.rep or '-'}   phone {cu.phone or '-'}")
+    if cu.note:
+        say(f"  note: {cu.note}")
+    say(
+        f"  owes {fa(b.open)}: overdue {fa(b.overdue)}, not yet due {fa(b.not_due)}; on-account credit {fa(b.credit)};"
+        f" balance {fa(b.balance)}"
+    )
+    if b.oldest_overdue_days:
+        say(f"  oldest overdue item: {b.oldest_overdue_days} days")
+    if items:
+        emit(fmt, item_cols, items, title="Open items")
+    else:
+        say("  nothing open")
+
+
+@customer_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Customer name or code.")],
+    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    code: CodeOpt = None,
+    terms: TermsOpt = None,
+    credit_limit: LimitOpt = None,
+    rep: RepOpt = None,
+    phone: PhoneOpt = None,
+    note: NoteOpt = None,
+) -> None:
+    """Change a customer's details. New terms apply to later deliveries; recorded due dates stay."""
+    from arcli.services.customers import edit_customer
+
+    limit = amount(credit_limit, "--credit-limit", allow_zero=True) if credit_limit is not None else None
+    c, changed = edit_customer(
+        context(ctx, "customer edit"),
+        name,
+        name=new_name,
+        code=code,
+        terms=terms,
+        credit_limit=limit,
+        rep=rep,
+        phone=phone,
+        note=note,
+    )
+    say(f"Updated {c.name}: {', '.join(changed)}" if changed else f"No change to {c.name}")

@@ -1,0 +1,135 @@
+"""`ar balance` and `ar ledger`: what each customer owes, and one customer's statement (对账单)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from arcli.cli.common import AsOfOpt, FormatOpt, context, day
+from arcli.cli.main import app
+from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
+from arcli.domain.money import format_amount as fa
+
+BALANCE_COLS = [
+    Col("customer", "Customer"),
+    Col("open", "Open", "money"),
+    Col("overdue", "Overdue", "money"),
+    Col("not_due", "Not due", "money"),
+    Col("credit", "Credit", "money"),
+    Col("oldest_overdue_days", "Oldest overdue (days)", "int"),
+]
+
+
+def _balance_row(r) -> dict:
+    return {c.key: getattr(r, c.key) for c in BALANCE_COLS}
+
+
+@app.command("balance")
+def balance(
+    ctx: typer.Context,
+    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
+    all_: Annotated[bool, typer.Option("--all/--owing", help="Include customers with nothing open.")] = True,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """What each customer owes: open, overdue, not yet due, on-account credit; most overdue first."""
+    from arcli.services.reports import balance as balance_report
+
+    show_balance(balance_report(context(ctx, as_of=as_of), rep=rep, include_settled=all_), fmt)
+
+
+def show_balance(rep_, fmt: Format = Format.table) -> None:
+    rows = [_balance_row(r) for r in rep_.rows]
+    totals = _balance_row(rep_.totals)
+    check = rep_.totals.open - rep_.totals.credit == rep_.totals.balance
+    caption = f"Balance (open − credit) {fa(rep_.totals.balance)} = ledger Σ deliveries − Σ payments ± voids: " + (
+        "reconciled" if check else "DOES NOT RECONCILE: run `ar check`"
+    )
+    emit(
+        fmt,
+        BALANCE_COLS,
+        rows,
+        totals=totals,
+        meta={"as_of": rep_.as_of.isoformat()},
+        title=f"Receivables as of {rep_.as_of.isoformat()}",
+        caption=caption,
+    )
+
+
+@app.command("ledger")
+def ledger(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer name or code.")],
+    start: Annotated[str | None, typer.Option("--from", metavar="DATE", help="First day of the statement.")] = None,
+    end: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day (default: today).")] = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A customer's statement (对账单): opening balance, every entry with a running balance, open items."""
+    from arcli.services.reports import statement
+
+    c = context(ctx, as_of=as_of)
+    s = statement(c, customer, start=day(start, ctx, "--from"), end=day(end, ctx, "--to") if end else None)
+    cols = [
+        Col("date", "Date", "date"),
+        Col("kind", "Entry"),
+        Col("ref", "Ref"),
+        Col("details", "Details"),
+        Col("debit", "Debit", "money"),
+        Col("credit", "Credit", "money"),
+        Col("balance", "Balance", "money"),
+    ]
+    lines = [
+        dict(
+            date=x.date,
+            kind=x.kind,
+            ref=x.ref,
+            details=x.details,
+            debit=x.debit or None,
+            credit=x.credit or None,
+            balance=x.balance,
+        )
+        for x in s.lines
+    ]
+    item_cols = [
+        Col("ref", "Item"),
+        Col("delivered", "Delivered", "date"),
+        Col("due", "Due", "date"),
+        Col("open", "Open", "money"),
+        Col("days_overdue", "Days overdue", "int"),
+    ]
+    items = [
+        dict(ref=i.ref, delivered=i.delivered, due=i.due, open=i.open, days_overdue=s.days_overdue(i))
+        for i in s.open_items
+    ]
+    if fmt is Format.json:
+        json_lines = plain_rows(cols, [dict(x, debit=x["debit"] or 0, credit=x["credit"] or 0) for x in lines])
+        emit_json(
+            {
+                "customer": s.customer.name,
+                "from": s.start.isoformat() if s.start else None,
+                "to": s.end.isoformat(),
+                "opening_balance": fa(s.opening, grouped=False),
+                "entries": json_lines,
+                "closing_balance": fa(s.closing, grouped=False),
+                "open_items": plain_rows(item_cols, items),
+                "credit": fa(s.on_account, grouped=False),
+            }
+        )
+        return
+    if fmt is Format.csv:
+        emit(fmt, cols, lines)
+        return
+    cu = s.customer
+    period = f"{s.start.isoformat()} to {s.end.isoformat()}" if s.start else f"up to {s.end.isoformat()}"
+    say(f"Statement for {cu.name}" + (f" ({cu.code})" if cu.code else "") + f", {period}")
+    say(f"Opening balance: {fa(s.opening)}")
+    emit(fmt, cols, lines)
+    say(f"Closing balance: {fa(s.closing)}")
+    if items:
+        emit(fmt, item_cols, items, title=f"Open items on {s.end.isoformat()}")
+    else:
+        say("Nothing open.")
+    if s.on_account:
+        say(f"On-account credit: {fa(s.on_account)}")

@@ -1,0 +1,50 @@
+"""Options shared by several commands, and the bridge from the CLI's globals to a service Context."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from arcli.cli.render import Format
+from arcli.domain.dates import parse_date
+from arcli.domain.errors import InputError
+from arcli.domain.money import parse_amount
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table for people, json or csv for scripts.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="DATE", help="Report as of DATE (exact history: later entries are ignored)."),
+]
+DateOpt = Annotated[str | None, typer.Option("--date", metavar="DATE", help="Entry date (default: today).")]
+RefOpt = Annotated[
+    str | None,
+    typer.Option("--ref", metavar="REF", help="Your reference; also an idempotency key (same ref again = no-op)."),
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A free-text note.")]
+
+
+def context(ctx: typer.Context, command: str = "", *, as_of: str | None = None):
+    """The service Context for this run: ledger URL, today (a local --as-of wins), wall clock, actor."""
+    from arcli.services.context import Context
+
+    g = ctx.find_root().obj
+    today = day(as_of, ctx, "--as-of") if as_of else g.today
+    return Context.create(g.db, g.database_url, today=today, now=g.now, command=command, actor=g.actor)
+
+
+def amount(text: str, what: str = "amount", **kw) -> int:
+    try:
+        return parse_amount(text, **kw)
+    except InputError as e:
+        raise InputError(f"{what}: {e}") from None
+
+
+def day(text: str | None, ctx: typer.Context, what: str = "--date") -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text, ctx.find_root().obj.today)
+    except InputError as e:
+        raise InputError(f"{what}: {e}") from None

@@ -1,0 +1,143 @@
+"""One report value, three renderings: a Rich table for people, JSON and CSV for scripts.
+
+JSON amounts are strings with two decimals ("152300.00") and dates are ISO; tables group thousands and
+right-align amounts. Colour follows Rich: off when stdout is not a terminal or when NO_COLOR is set. User
+text is never read as Rich markup. CSV text cells that a spreadsheet would run as a formula (= + - @ first)
+get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from arcli.domain.money import format_amount
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    header: str
+    kind: str = "text"  # text | money | date | int
+
+
+def console() -> Console:
+    """A console on stdout; when piped, wide enough not to wrap rows (COLUMNS overrides)."""
+    out = Console(highlight=False, soft_wrap=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=int(os.environ.get("COLUMNS") or 160))
+    return out
+
+
+def _plain(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "money":
+        return format_amount(value, grouped=False)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any, kind: str) -> Text:
+    if value is None:
+        return Text("")
+    if kind == "money":
+        return Text(format_amount(value), style="red" if value < 0 else "")
+    if isinstance(value, dt.date):
+        return Text(value.isoformat())
+    return Text(str(value))
+
+
+def _csv_safe(value: Any, kind: str) -> Any:
+    if kind == "text" and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def plain_rows(cols: Sequence[Col], rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{c.key: _plain(r.get(c.key), c.kind) for c in cols} for r in rows]
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def emit_csv(cols: Sequence[Col], rows: Iterable[dict[str, Any]]) -> None:
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow([c.key for c in cols])
+    for r in rows:
+        w.writerow([_csv_safe(_plain(r.get(c.key), c.kind), c.kind) for c in cols])
+
+
+def table(
+    cols: Sequence[Col],
+    rows: Iterable[dict[str, Any]],
+    *,
+    title: str | None = None,
+    totals: dict[str, Any] | None = None,
+    caption: str | None = None,
+) -> Table:
+    t = Table(box=box.SIMPLE_HEAD, title=title, caption=caption, title_justify="left", caption_justify="left")
+    for c in cols:
+        right = c.kind in ("money", "int")
+        t.add_column(c.header, justify="right" if right else "left", no_wrap=right or c.kind == "date")
+    for r in rows:
+        t.add_row(*(_cell(r.get(c.key), c.kind) for c in cols))
+    if totals is not None:
+        t.add_section()
+        t.add_row(*(_cell(totals.get(c.key), c.kind) for c in cols), style="bold")
+    return t
+
+
+def emit(
+    fmt: Format,
+    cols: Sequence[Col],
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str | None = None,
+    totals: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+    caption: str | None = None,
+) -> None:
+    """Render rows as a table, as JSON (``meta`` keys, then ``rows`` and ``totals``), or as CSV (rows only)."""
+    if fmt is Format.json:
+        if meta is None and totals is None:
+            emit_json(plain_rows(cols, rows))
+            return
+        obj = dict(meta or {})
+        obj["rows"] = plain_rows(cols, rows)
+        if totals is not None:
+            obj["totals"] = plain_rows(cols, [totals])[0]
+        emit_json(obj)
+    elif fmt is Format.csv:
+        emit_csv(cols, rows)
+    else:
+        console().print(table(cols, rows, title=title, totals=totals, caption=caption))
+
+
+def say(message: str) -> None:
+    """A line for people on stdout (never parsed as markup)."""
+    sys.stdout.write(message + "\n")
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")

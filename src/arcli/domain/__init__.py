@@ -1,0 +1,1 @@
+"""Pure receivables rules: no database, no terminal, no clock."""

@@ -1,0 +1,132 @@
+"""Payment terms: parse them, and turn a delivery into its open items with due dates.
+
+Grammar (case-insensitive; spaces optional)::
+
+    terms      := part | instalment ("," instalment)+
+    instalment := PERCENT "%" part                    percentages total 100
+    part       := "prepaid"                           due on the delivery date (money before goods)
+                | "cod"                               cash on delivery: due on the delivery date
+                | "net" N                             N days after delivery
+                | "eom" [N]                           N days after the end of the delivery month
+                | "eom+" N "m"                        end of the Nth month after the delivery month
+
+Examples: ``net 30``, ``eom 30``, ``eom+1m``, ``30% cod, 70% net 60``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from dateutil.relativedelta import relativedelta
+
+from arcli.domain.errors import InputError
+from arcli.domain.money import split_by_percent
+
+GRAMMAR = "terms are prepaid, cod, 'net N', 'eom N', 'eom+Nm', or instalments such as '30% cod, 70% net 60'"
+MAX_DAYS = 3660
+MAX_MONTHS = 120
+
+_PART = re.compile(r"(prepaid|cod|net\s*(\d+)|eom(?:\s*(\d+))?|eom\s*\+\s*(\d+)\s*m)")
+_INSTALMENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(.+)")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way of computing a due date from a delivery date."""
+
+    kind: str  # prepaid | cod | net | eom | eom+
+    n: int = 0
+
+    def due(self, delivered: date) -> date:
+        if self.kind in ("prepaid", "cod"):
+            return delivered
+        if self.kind == "net":
+            return delivered + timedelta(days=self.n)
+        if self.kind == "eom":
+            return delivered + relativedelta(day=31) + timedelta(days=self.n)
+        return delivered + relativedelta(months=self.n, day=31)  # eom+Nm
+
+    def __str__(self) -> str:
+        if self.kind in ("prepaid", "cod"):
+            return self.kind
+        if self.kind == "eom+":
+            return f"eom+{self.n}m"
+        return f"{self.kind} {self.n}"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Parsed terms: one or more (percent, rule) parts; a single part has percent 100."""
+
+    parts: tuple[tuple[Decimal, Rule], ...]
+
+    def __str__(self) -> str:
+        if len(self.parts) == 1:
+            return str(self.parts[0][1])
+        return ", ".join(f"{_pct(p)}% {rule}" for p, rule in self.parts)
+
+    @property
+    def prepaid(self) -> bool:
+        return any(rule.kind == "prepaid" for _, rule in self.parts)
+
+    def schedule(self, delivered: date, amount: int) -> list[tuple[date, int]]:
+        """The open items a delivery of ``amount`` fen on ``delivered`` creates: (due date, amount)."""
+        if len(self.parts) == 1:
+            return [(self.parts[0][1].due(delivered), amount)]
+        amounts = split_by_percent(amount, [p for p, _ in self.parts])
+        return [(rule.due(delivered), a) for (_, rule), a in zip(self.parts, amounts, strict=True)]
+
+
+def _pct(p: Decimal) -> str:
+    return format(p.normalize(), "f")
+
+
+def _parse_part(text: str, original: str) -> Rule:
+    m = _PART.fullmatch(text.strip())
+    if not m:
+        raise InputError(f"unknown terms {original!r}: {GRAMMAR}")
+    word = m.group(1)
+    if word == "prepaid" or word == "cod":
+        return Rule(word)
+    if m.group(2) is not None:
+        rule = Rule("net", int(m.group(2)))
+    elif m.group(4) is not None:
+        rule = Rule("eom+", int(m.group(4)))
+    else:
+        rule = Rule("eom", int(m.group(3) or 0))
+    limit = MAX_MONTHS if rule.kind == "eom+" else MAX_DAYS
+    if rule.n > limit:
+        raise InputError(
+            f"terms {original!r} reach too far (at most {limit} {'months' if limit == MAX_MONTHS else 'days'})"
+        )
+    return rule
+
+
+def parse_terms(text: str) -> Terms:
+    """Parse terms such as ``net 30`` or ``30% cod, 70% net 60``; raise InputError showing the grammar."""
+    original = text
+    s = (text or "").strip().lower().replace("，", ",").replace("％", "%")
+    if not s:
+        raise InputError(f"terms are empty: {GRAMMAR}")
+    pieces = [p.strip() for p in s.split(",")]
+    if len(pieces) == 1 and "%" not in s:
+        return Terms(((Decimal(100), _parse_part(s, original)),))
+    parts = []
+    for piece in pieces:
+        m = _INSTALMENT.fullmatch(piece)
+        if not m:
+            raise InputError(f"unknown terms {original!r}: {GRAMMAR}")
+        try:
+            pct = Decimal(m.group(1))
+        except InvalidOperation:  # pragma: no cover - the regex admits only digits
+            raise InputError(f"bad percentage in {original!r}") from None
+        if pct <= 0:
+            raise InputError(f"instalment percentages must be above zero in {original!r}")
+        parts.append((pct, _parse_part(m.group(2), original)))
+    total = sum(p for p, _ in parts)
+    if total != 100:
+        raise InputError(f"instalment percentages in {original!r} total {_pct(total)}%, not 100%")
+    return Terms(tuple(parts))

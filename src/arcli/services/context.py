@@ -1,0 +1,38 @@
+"""What every use case is told by the edge: which ledger, what day it is, and who is asking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from arcli.storage import Ledger, Tx, resolve_url
+
+
+@dataclass(frozen=True)
+class Context:
+    url: str  # a SQLAlchemy URL (SQLite file by default)
+    today: dt.date  # "today" for every rule and default: --as-of > AR_TODAY > the clock, resolved once
+    now: dt.datetime  # wall-clock time, only for audit timestamps (when an entry was written)
+    command: str = ""  # the command that writes, recorded on each entry ("delivery add")
+    actor: str | None = None  # who: AR_REP or the login name
+
+    @classmethod
+    def create(cls, db_path: str | None, database_url: str | None, **kw) -> Context:
+        """``--db``/``AR_DB`` (a SQLite file) wins over ``AR_DATABASE_URL``; else the default file."""
+        return cls(url=resolve_url(db_path, database_url), **kw)
+
+
+@contextmanager
+def unit_of_work(ctx: Context, *, write: bool) -> Iterator[Tx]:
+    """One transaction on the ledger: all of a command's writes land together or not at all.
+
+    A write creates the ledger if it does not exist yet; a read of a missing ledger is an error.
+    """
+    ledger = Ledger.open(ctx.url, create=write)
+    try:
+        with ledger.transaction(write=write) as tx:
+            yield tx
+    finally:
+        ledger.close()

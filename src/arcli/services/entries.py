@@ -1,0 +1,378 @@
+"""Posting to the ledger: sales, deliveries, payments and voids. One transaction each.
+
+Rules (see ``../shared/notes/domain.md`` and the README):
+
+- ``--ref`` is an idempotency key per kind: the same command again is a no-op that says so; the same ref
+  with other fields is refused, naming the fields.
+- A delivery's due dates follow from its terms (``--terms``, else the sale's, else the customer's) or an
+  explicit ``--due``; on-account credit is consumed by it at once.
+- A payment is applied oldest due first, or to the items ``--apply`` names; what is left is on-account credit.
+- A void is a reversal entry plus negative allocations; the original stays. Money a void frees (a voided
+  delivery's payments) or needs (a voided payment's items) is settled again from on-account credit, oldest
+  first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from arcli.domain.allocation import OpenItem, Request, allocate_explicit, allocate_fifo, apply_credits
+from arcli.domain.errors import Conflict, InputError, NotFound
+from arcli.domain.money import format_amount
+from arcli.domain.records import Customer
+from arcli.domain.terms import parse_terms
+from arcli.services.context import Context, unit_of_work
+from arcli.services.lookup import resolve
+from arcli.storage import Tx
+
+METHODS = ("bank", "cash", "bill", "offset")
+_PREFIX = {"sale": "S", "delivery": "D", "payment": "P"}
+MAX_REF = 64
+
+
+@dataclass(frozen=True)
+class Applied:
+    payment_ref: str
+    item_ref: str
+    amount: int
+    date: dt.date
+
+
+@dataclass
+class Posted:
+    """What a write command did. ``unchanged``: the ref was known with the same fields; nothing written."""
+
+    kind: str
+    ref: str
+    customer: str
+    amount: int
+    date: dt.date
+    unchanged: bool = False
+    terms: str | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)  # delivery: ref, due, amount
+    applied: list[Applied] = field(default_factory=list)  # allocations this command made
+    credit_left: int = 0  # payment: left on account; delivery: the customer's credit still unapplied
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_ref(ref: str | None) -> str | None:
+    if ref is None:
+        return None
+    ref = ref.strip()
+    if not ref:
+        raise InputError("--ref is empty")
+    if len(ref) > MAX_REF or any(ord(c) < 32 for c in ref) or "=" in ref:
+        raise InputError(f"bad ref {ref!r}: at most {MAX_REF} printable characters, no '='")
+    return ref
+
+
+def _new_ref(tx: Tx, kind: str) -> str:
+    n = tx.next_number(kind)
+    while True:
+        ref = f"{_PREFIX[kind]}{n:06d}"
+        if not tx.ref_taken(kind, ref) and (kind != "delivery" or not tx.ref_taken("item", ref)):
+            return ref
+        n += 1
+
+
+def _differences(existing: Any, wanted: dict[str, Any], names: dict[str, str]) -> list[str]:
+    return [names.get(k, k) for k, v in wanted.items() if getattr(existing, k) != v]
+
+
+def _refuse_changed(kind: str, ref: str, diffs: list[str]) -> None:
+    raise Conflict(
+        f"{kind} {ref} exists already with a different {', '.join(diffs)}: use another --ref, "
+        f"or `ar void {kind} {ref}` and record it again"
+        if kind != "sale"
+        else f"sale {ref} exists already with a different {', '.join(diffs)}: use another --ref"
+    )
+
+
+def _write_allocations(
+    tx: Tx, ctx: Context, triples: list[tuple[int, str, dt.date, OpenItem, int]], floor: dt.date | None = None
+) -> list[Applied]:
+    """Insert allocations (payment id, payment ref, payment date, item, amount); each takes effect on the
+    latest of the payment date, the delivery date and ``floor``."""
+    rows, applied = [], []
+    for pid, pref, pdate, item, amount in triples:
+        when = max(pdate, item.delivered, floor or pdate)
+        rows.append(dict(payment_id=pid, item_id=item.id, amount=amount, date=when, created_at=ctx.now))
+        applied.append(Applied(pref, item.ref, amount, when))
+    tx.insert_allocations(rows)
+    return applied
+
+
+def _settle_from_credit(tx: Tx, ctx: Context, customer_id: int, items: list[OpenItem], floor: dt.date | None):
+    credits = tx.payment_credits(customer_id)
+    info = {pid: (ref, d) for pid, ref, d, _ in credits}
+    plan = apply_credits([(pid, c) for pid, _, _, c in credits], items)
+    return _write_allocations(tx, ctx, [(pid, *info[pid], item, amt) for pid, item, amt in plan], floor)
+
+
+# -- sales -------------------------------------------------------------------------------------------------
+def add_sale(
+    ctx: Context,
+    customer_key: str,
+    amount: int,
+    *,
+    date: dt.date | None = None,
+    terms: str | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+) -> Posted:
+    date = date or ctx.today
+    ref = _check_ref(ref)
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        text = terms if terms is not None else customer.terms
+        canonical = str(parse_terms(text)) if text else None
+        wanted = dict(customer_id=customer.id, date=date, amount=amount, terms=canonical)
+        if ref is not None:
+            existing = tx.sale_by_ref(ref)
+            if existing is not None:
+                diffs = _differences(existing, wanted, {"customer_id": "customer"})
+                if diffs:
+                    _refuse_changed("sale", ref, diffs)
+                return Posted("sale", ref, customer.name, amount, date, unchanged=True, terms=canonical)
+        ref = ref or _new_ref(tx, "sale")
+        tx.insert_sale(ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted)
+        return Posted("sale", ref, customer.name, amount, date, terms=canonical)
+
+
+# -- deliveries --------------------------------------------------------------------------------------------
+def _delivery_terms(customer: Customer, sale: Any, terms: str | None) -> str:
+    text = terms if terms is not None else (sale.terms if sale is not None and sale.terms else customer.terms)
+    if not text:
+        raise InputError(
+            f"no payment terms for {customer.name}: pass --terms or --due, "
+            f"or set them with `ar customer edit {customer.name} --terms …`"
+        )
+    return str(parse_terms(text))
+
+
+def add_delivery(
+    ctx: Context,
+    customer_key: str,
+    amount: int,
+    *,
+    date: dt.date | None = None,
+    sale_ref: str | None = None,
+    terms: str | None = None,
+    due: dt.date | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+) -> Posted:
+    date = date or ctx.today
+    ref = _check_ref(ref)
+    if terms is not None and due is not None:
+        raise InputError("give --terms or --due, not both")
+    if due is not None and due < date:
+        raise InputError(f"--due {due} is before the delivery date {date}")
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        sale = None
+        if sale_ref is not None:
+            sale = tx.sale_by_ref(sale_ref)
+            if sale is None:
+                raise NotFound(f"no sale {sale_ref!r}")
+            if sale.customer_id != customer.id:
+                raise Conflict(f"sale {sale_ref} belongs to {tx.customer_by_id(sale.customer_id).name}")
+        canonical = None if due is not None else _delivery_terms(customer, sale, terms)
+        wanted = dict(
+            customer_id=customer.id,
+            date=date,
+            delta=amount,
+            terms=canonical,
+            due=due,
+            sale_id=sale.id if sale is not None else None,
+        )
+        if ref is not None:
+            existing = tx.entry_by_ref("delivery", ref)
+            if existing is not None:
+                diffs = _differences(
+                    existing, wanted, {"customer_id": "customer", "delta": "amount", "sale_id": "sale"}
+                )
+                if diffs:
+                    _refuse_changed("delivery", ref, diffs)
+                items = [dict(ref=i.ref, due=i.due_date, amount=i.amount) for i in tx.items_of(existing.id)]
+                return Posted(
+                    "delivery", ref, customer.name, amount, date, unchanged=True, terms=canonical, items=items
+                )
+        ref = ref or _new_ref(tx, "delivery")
+        schedule = [(due, amount)] if due is not None else parse_terms(canonical).schedule(date, amount)
+        item_refs = [ref] if len(schedule) == 1 else [f"{ref}#{n}" for n in range(1, len(schedule) + 1)]
+        for item_ref in item_refs:
+            if tx.ref_taken("item", item_ref):
+                raise Conflict(f"an open item {item_ref} exists already: choose another --ref")
+        entry_id = tx.insert_entry(
+            kind="delivery", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+        )
+        rows = [
+            dict(
+                entry_id=entry_id,
+                customer_id=customer.id,
+                seq=n,
+                ref=item_ref,
+                delivery_date=date,
+                due_date=d,
+                amount=a,
+            )
+            for n, (item_ref, (d, a)) in enumerate(zip(item_refs, schedule, strict=True), start=1)
+        ]
+        tx.insert_items(rows)
+        applied = _settle_from_credit(tx, ctx, customer.id, tx.open_items(customer.id, entry_id=entry_id), date)
+        posted = Posted(
+            "delivery",
+            ref,
+            customer.name,
+            amount,
+            date,
+            terms=canonical,
+            items=[dict(ref=r["ref"], due=r["due_date"], amount=r["amount"]) for r in rows],
+            applied=applied,
+            credit_left=sum(c for *_, c in tx.payment_credits(customer.id)),
+        )
+        if sale is not None:
+            delivered = tx.delivered_on_sale(sale.id)
+            if delivered > sale.amount:
+                posted.warnings.append(
+                    f"deliveries on sale {sale.ref} now total {format_amount(delivered)}, "
+                    f"more than its {format_amount(sale.amount)}"
+                )
+        if customer.credit_limit is not None:
+            owed = sum(i.open for i in tx.open_items(customer.id))
+            if owed > customer.credit_limit:
+                posted.warnings.append(
+                    f"{customer.name} now owes {format_amount(owed)}, over the credit limit of "
+                    f"{format_amount(customer.credit_limit)}"
+                )
+        return posted
+
+
+# -- payments ----------------------------------------------------------------------------------------------
+def _apply_spec(requests: list[Request]) -> str | None:
+    if not requests:
+        return None
+    return ";".join(
+        r.ref if r.amount is None else f"{r.ref}={format_amount(r.amount, grouped=False)}" for r in requests
+    )
+
+
+def _explain_missing(tx: Tx, customer: Customer, requests: list[Request], items: list[OpenItem]) -> None:
+    known = {i.ref for i in items} | {i.delivery_ref for i in items}
+    for req in requests:
+        if req.ref in known:
+            continue
+        found = tx.item_lookup(req.ref)
+        if found is None:
+            raise NotFound(f"--apply {req.ref}: no delivery or item with that ref")
+        if found.customer_id != customer.id:
+            raise Conflict(f"--apply {req.ref}: that item belongs to another customer, not {customer.name}")
+        raise Conflict(f"--apply {req.ref}: nothing is open on it (paid or voided)")
+
+
+def add_payment(
+    ctx: Context,
+    customer_key: str,
+    amount: int,
+    *,
+    date: dt.date | None = None,
+    ref: str | None = None,
+    method: str = "bank",
+    apply: list[Request] | None = None,
+    note: str | None = None,
+) -> Posted:
+    date = date or ctx.today
+    ref = _check_ref(ref)
+    if method not in METHODS:
+        raise InputError(f"unknown payment method {method!r}: one of {', '.join(METHODS)}")
+    requests = apply or []
+    spec = _apply_spec(requests)
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        wanted = dict(customer_id=customer.id, date=date, delta=-amount, method=method, apply_spec=spec)
+        if ref is not None:
+            existing = tx.entry_by_ref("payment", ref)
+            if existing is not None:
+                diffs = _differences(
+                    existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--apply"}
+                )
+                if diffs:
+                    _refuse_changed("payment", ref, diffs)
+                return Posted("payment", ref, customer.name, amount, date, unchanged=True)
+        ref = ref or _new_ref(tx, "payment")
+        items = tx.open_items(customer.id)
+        if requests:
+            _explain_missing(tx, customer, requests, items)
+            plan, left = allocate_explicit(amount, requests, items)
+        else:
+            plan, left = allocate_fifo(amount, items)
+        pid = tx.insert_entry(
+            kind="payment", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+        )
+        applied = _write_allocations(tx, ctx, [(pid, ref, date, item, amt) for item, amt in plan])
+        return Posted("payment", ref, customer.name, amount, date, applied=applied, credit_left=left)
+
+
+# -- voids -------------------------------------------------------------------------------------------------
+def void(ctx: Context, kind: str, ref: str, *, reason: str, date: dt.date | None = None) -> Posted:
+    """Reverse a delivery or a payment. The original and the reversal both stay in the history."""
+    if kind not in ("delivery", "payment"):
+        raise InputError(f"can void a delivery or a payment, not {kind!r}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("--reason is empty: say why, it stays in the history")
+    with unit_of_work(ctx, write=True) as tx:
+        original = tx.entry_by_ref(kind, ref)
+        if original is None:
+            raise NotFound(f"no {kind} {ref!r}")
+        customer = tx.customer_by_id(original.customer_id)
+        amount = abs(int(original.delta))
+        done = tx.reversal_of(original.id)
+        if done is not None:
+            if done.reason == reason and (date is None or date == done.date):
+                return Posted("void", ref, customer.name, amount, done.date, unchanged=True)
+            raise Conflict(f"{kind} {ref} was voided already on {done.date} ({done.reason})")
+        when = date or max(ctx.today, original.date)
+        if when < original.date:
+            raise InputError(f"cannot void {kind} {ref} on {when}: it is dated {original.date}")
+        rid = tx.insert_entry(
+            kind="reversal",
+            ref=f"void {kind} {ref}",
+            customer_id=customer.id,
+            date=when,
+            delta=-int(original.delta),
+            reverses_id=original.id,
+            reason=reason,
+            created_at=ctx.now,
+            command=ctx.command,
+            actor=ctx.actor,
+        )
+        standing = tx.net_allocations(
+            **({"delivery_id": original.id} if kind == "delivery" else {"payment_id": original.id})
+        )
+        tx.insert_allocations(
+            [
+                dict(
+                    payment_id=a.payment_id,
+                    item_id=a.item_id,
+                    amount=-int(a.amount),
+                    date=when,
+                    reversal_id=rid,
+                    created_at=ctx.now,
+                )
+                for a in standing
+            ]
+        )
+        applied = _settle_from_credit(tx, ctx, customer.id, tx.open_items(customer.id), when)
+        return Posted(
+            "void",
+            ref,
+            customer.name,
+            amount,
+            when,
+            applied=applied,
+            credit_left=sum(c for *_, c in tx.payment_credits(customer.id)),
+        )

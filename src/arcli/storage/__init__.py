@@ -1,0 +1,9 @@
+"""Storage: the only package that imports SQLModel, SQLAlchemy or Alembic.
+
+``Ledger.open(url, create=...)`` gives a ledger; ``ledger.transaction(write=...)`` one transaction (a ``Tx``).
+"""
+
+from arcli.storage.engine import default_db_path, describe, resolve_url
+from arcli.storage.ledger import Ledger, Tx
+
+__all__ = ["Ledger", "Tx", "default_db_path", "describe", "resolve_url"]

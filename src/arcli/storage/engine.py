@@ -1,0 +1,151 @@
+"""Where the ledger lives, how it is opened, and its schema version.
+
+SQLite is the default: one file in the platform's user-data directory, ``--db PATH`` / ``AR_DB`` elsewhere.
+Every connection gets WAL, foreign keys, ``synchronous=FULL`` and a busy timeout; writes begin with
+``BEGIN IMMEDIATE`` so two writers queue instead of failing half way. Any SQLAlchemy URL works through
+``AR_DATABASE_URL``.
+
+The schema is versioned by Alembic (``migrations/versions``). Checking the version costs one query; Alembic
+itself is imported only when a ledger must be created or upgraded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from arcli.domain.errors import ArError
+
+#: Every schema revision this arcli knows, oldest first. The last is the one it writes.
+REVISIONS = ("0001",)
+HEAD = REVISIONS[-1]
+BUSY_TIMEOUT_MS = 15_000
+
+
+class LedgerMissing(ArError):
+    pass
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("arcli", appauthor=False) / "ledger.db"
+
+
+def resolve_url(db_path: str | None, database_url: str | None) -> str:
+    """``--db``/``AR_DB`` (a file) wins over ``AR_DATABASE_URL``; else the default file."""
+    if db_path:
+        return "sqlite:///" + str(Path(db_path).expanduser().absolute())
+    if database_url:
+        return database_url
+    return "sqlite:///" + str(default_db_path())
+
+
+def describe(url: str) -> str:
+    """The URL as it may be shown to a person: a path for SQLite, never a password."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return "(unparseable database URL)"
+    if u.get_backend_name() == "sqlite":
+        return u.database or ":memory:"
+    return u.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _create_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def _on_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # arcli issues BEGIN itself (see _on_begin)
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _on_begin(conn) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("ar_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def open_engine(url: str, *, create: bool) -> Engine:
+    """An engine on the ledger. ``create``: make a missing SQLite file (mode 0600) instead of refusing."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise ArError("the database URL cannot be parsed (check AR_DATABASE_URL)") from None
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            if not create:
+                raise LedgerMissing(
+                    f"no ledger at {path}: create one with `ar init` (or `ar customer add …`), "
+                    "or point --db / AR_DB at an existing one"
+                )
+            _create_file(path)
+        elif path.is_dir():
+            raise ArError(f"{path} is a directory, not a ledger file")
+    try:
+        engine = create_engine(u)
+    except Exception as exc:  # a missing driver, a bad option: say which without leaking the URL
+        raise ArError(f"cannot open the ledger database {describe(url)}: {type(exc).__name__}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _on_connect)
+        event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The ledger's schema revision, or None for an empty database."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return row[0] if row else None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create or upgrade the schema to HEAD; refuse a ledger written by a newer arcli."""
+    try:
+        current = schema_revision(engine)
+    except OperationalError as exc:
+        raise ArError(f"cannot read the ledger: {exc.orig}") from None
+    if current == HEAD:
+        return
+    if current is not None and current not in REVISIONS:
+        raise ArError(
+            f"this ledger was written by a newer arcli (schema {current}; this arcli knows up to {HEAD}): "
+            "upgrade arcli to open it"
+        )
+    migrate(engine, HEAD)
+
+
+def migrate(engine: Engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.connect().execution_options(ar_write=True) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.commit()

@@ -1,0 +1,361 @@
+"""The ledger's one seam to the database: open it, run one transaction, and the queries a use case needs.
+
+``Ledger.open(url)`` checks the schema; ``ledger.transaction(write=...)`` yields a :class:`Tx` whose methods
+are the only SQL in arcli. Aggregation stays in SQL: nothing here loads a customer's whole history to sum
+it in Python.
+
+"As of" a date means exact history: entries and allocations dated after it are ignored, and an entry reversed
+after it still counts. Without ``as_of`` a query sees everything recorded (the current state, which writes
+use).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from arcli.domain.allocation import OpenItem
+from arcli.domain.errors import ArError, Conflict
+from arcli.domain.records import Customer as CustomerRecord
+from arcli.storage.engine import ensure_schema, open_engine
+from arcli.storage.models import Allocation, Customer, Entry, Item, Sale
+
+C = Customer.__table__
+S = Sale.__table__
+E = Entry.__table__
+I = Item.__table__  # noqa: E741
+A = Allocation.__table__
+
+
+class Ledger:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, create: bool) -> Ledger:
+        engine = open_engine(url, create=create)
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Tx]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        try:
+            with self.engine.connect().execution_options(ar_write=write) as conn, conn.begin():
+                yield Tx(conn)
+        except IntegrityError as exc:
+            raise Conflict(f"the ledger refused the change: {_first_line(exc.orig)}") from None
+        except OperationalError as exc:
+            msg = _first_line(exc.orig)
+            if "locked" in msg or "busy" in msg:
+                raise ArError("the ledger is busy: another arcli kept it locked too long; try again") from None
+            raise ArError(f"database error: {msg}") from None
+        except DBAPIError as exc:
+            raise ArError(f"database error: {_first_line(exc.orig)}") from None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    return (str(exc) or type(exc).__name__).splitlines()[0] if exc else "unknown error"
+
+
+def _customer(row: Any) -> CustomerRecord:
+    return CustomerRecord(
+        id=row.id,
+        name=row.name,
+        code=row.code,
+        terms=row.terms,
+        credit_limit=row.credit_limit,
+        rep=row.rep,
+        phone=row.phone,
+        note=row.note,
+    )
+
+
+def _reversed_by(entry_id_col: Any, as_of: dt.date | None) -> Any:
+    r = E.alias("r")
+    cond = r.c.reverses_id == entry_id_col
+    if as_of is not None:
+        cond = and_(cond, r.c.date <= as_of)
+    return exists().where(cond)
+
+
+def _paid_on_item(as_of: dt.date | None) -> Any:
+    """Correlated: what has been applied to the item in the outer query (net of reversals)."""
+    cond = A.c.item_id == I.c.id
+    if as_of is not None:
+        cond = and_(cond, A.c.date <= as_of)
+    return select(func.coalesce(func.sum(A.c.amount), 0)).where(cond).scalar_subquery()
+
+
+def _applied_from_payment(payment_id_col: Any, as_of: dt.date | None) -> Any:
+    cond = A.c.payment_id == payment_id_col
+    if as_of is not None:
+        cond = and_(cond, A.c.date <= as_of)
+    return select(func.coalesce(func.sum(A.c.amount), 0)).where(cond).scalar_subquery()
+
+
+class Tx:
+    """The queries of one transaction. Amounts are fen; dates are ``datetime.date``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- customers ---------------------------------------------------------------------------------------
+    def customer_by_key(self, key: str) -> CustomerRecord | None:
+        row = self.conn.execute(select(C).where(C.c.name == key)).first()
+        if row is None:
+            row = self.conn.execute(select(C).where(C.c.code == key)).first()
+        return _customer(row) if row else None
+
+    def customers_by_key_folded(self, key: str) -> list[CustomerRecord]:
+        k = key.casefold()
+        rows = self.conn.execute(select(C).where(or_(func.lower(C.c.name) == k, func.lower(C.c.code) == k))).all()
+        return [_customer(r) for r in rows]
+
+    def customer_keys(self) -> list[str]:
+        rows = self.conn.execute(select(C.c.name, C.c.code)).all()
+        return [k for r in rows for k in (r.name, r.code) if k]
+
+    def customer_by_id(self, customer_id: int) -> CustomerRecord:
+        return _customer(self.conn.execute(select(C).where(C.c.id == customer_id)).one())
+
+    def insert_customer(self, **fields: Any) -> int:
+        return self.conn.execute(insert(C).values(**fields)).inserted_primary_key[0]
+
+    def update_customer(self, customer_id: int, **fields: Any) -> None:
+        self.conn.execute(update(C).where(C.c.id == customer_id).values(**fields))
+
+    def list_customers(self, rep: str | None = None) -> list[CustomerRecord]:
+        q = select(C).order_by(C.c.name)
+        if rep is not None:
+            q = q.where(C.c.rep == rep)
+        return [_customer(r) for r in self.conn.execute(q)]
+
+    # -- sales -------------------------------------------------------------------------------------------
+    def sale_by_ref(self, ref: str) -> Any:
+        return self.conn.execute(select(S).where(S.c.ref == ref)).first()
+
+    def insert_sale(self, **fields: Any) -> int:
+        return self.conn.execute(insert(S).values(**fields)).inserted_primary_key[0]
+
+    def delivered_on_sale(self, sale_id: int) -> int:
+        q = select(func.coalesce(func.sum(E.c.delta), 0)).where(
+            E.c.sale_id == sale_id, E.c.kind == "delivery", ~_reversed_by(E.c.id, None)
+        )
+        return int(self.conn.execute(q).scalar_one())
+
+    # -- entries -----------------------------------------------------------------------------------------
+    def entry_by_ref(self, kind: str, ref: str) -> Any:
+        return self.conn.execute(select(E).where(E.c.kind == kind, E.c.ref == ref)).first()
+
+    def entry_by_id(self, entry_id: int) -> Any:
+        return self.conn.execute(select(E).where(E.c.id == entry_id)).one()
+
+    def reversal_of(self, entry_id: int) -> Any:
+        return self.conn.execute(select(E).where(E.c.reverses_id == entry_id)).first()
+
+    def ref_taken(self, table: str, ref: str) -> bool:
+        if table == "sale":
+            q = select(literal(1)).where(S.c.ref == ref)
+        elif table == "item":
+            q = select(literal(1)).where(I.c.ref == ref)
+        else:
+            q = select(literal(1)).where(E.c.kind == table, E.c.ref == ref)
+        return self.conn.execute(q).first() is not None
+
+    def next_number(self, table: str) -> int:
+        t = S if table == "sale" else E
+        return int(self.conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()) + 1
+
+    def insert_entry(self, **fields: Any) -> int:
+        return self.conn.execute(insert(E).values(**fields)).inserted_primary_key[0]
+
+    # -- items and allocations ---------------------------------------------------------------------------
+    def insert_items(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        return [self.conn.execute(insert(I).values(**r)).inserted_primary_key[0] for r in rows]
+
+    def open_items(
+        self, customer_id: int, *, as_of: dt.date | None = None, entry_id: int | None = None
+    ) -> list[OpenItem]:
+        """The customer's items with money still open, oldest due first."""
+        d = E.alias("d")
+        open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
+        q = (
+            select(I.c.id, I.c.ref, d.c.ref.label("delivery_ref"), I.c.delivery_date, I.c.due_date, open_amt)
+            .join(d, d.c.id == I.c.entry_id)
+            .where(I.c.customer_id == customer_id, ~_reversed_by(I.c.entry_id, as_of))
+            .order_by(I.c.due_date, I.c.delivery_date, I.c.id)
+        )
+        if as_of is not None:
+            q = q.where(I.c.delivery_date <= as_of)
+        if entry_id is not None:
+            q = q.where(I.c.entry_id == entry_id)
+        sub = q.subquery()
+        rows = self.conn.execute(select(sub).where(sub.c.open > 0)).all()
+        return [
+            OpenItem(
+                id=r.id,
+                ref=r.ref,
+                delivery_ref=r.delivery_ref,
+                delivered=r.delivery_date,
+                due=r.due_date,
+                open=int(r.open),
+            )
+            for r in rows
+        ]
+
+    def item_lookup(self, ref: str) -> Any:
+        """An item by its own ref, or the first item of a delivery by the delivery's ref."""
+        d = E.alias("d")
+        q = select(I.c.customer_id, I.c.ref, d.c.ref.label("delivery_ref")).join(d, d.c.id == I.c.entry_id)
+        row = self.conn.execute(q.where(I.c.ref == ref)).first()
+        if row is None:
+            row = self.conn.execute(q.where(d.c.ref == ref).order_by(I.c.seq)).first()
+        return row
+
+    def payment_credits(self, customer_id: int, *, as_of: dt.date | None = None) -> list[tuple[int, str, dt.date, int]]:
+        """Payments with money not yet applied (on-account credit), oldest first: (id, ref, date, credit)."""
+        credit = (-E.c.delta - _applied_from_payment(E.c.id, as_of)).label("credit")
+        q = select(E.c.id, E.c.ref, E.c.date, credit).where(
+            E.c.kind == "payment", E.c.customer_id == customer_id, ~_reversed_by(E.c.id, as_of)
+        )
+        if as_of is not None:
+            q = q.where(E.c.date <= as_of)
+        sub = q.subquery()
+        rows = self.conn.execute(select(sub).where(sub.c.credit > 0).order_by(sub.c.date, sub.c.id)).all()
+        return [(r.id, r.ref, r.date, int(r.credit)) for r in rows]
+
+    def insert_allocations(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(A), list(rows))
+
+    def net_allocations(self, *, payment_id: int | None = None, delivery_id: int | None = None) -> list[Any]:
+        """Allocations still standing (net of earlier reversals), per payment and item."""
+        q = select(A.c.payment_id, A.c.item_id, func.sum(A.c.amount).label("amount")).group_by(
+            A.c.payment_id, A.c.item_id
+        )
+        if payment_id is not None:
+            q = q.where(A.c.payment_id == payment_id)
+        if delivery_id is not None:
+            q = q.where(A.c.item_id.in_(select(I.c.id).where(I.c.entry_id == delivery_id)))
+        sub = q.subquery()
+        return self.conn.execute(select(sub).where(sub.c.amount != 0)).all()
+
+    def items_of(self, entry_id: int) -> list[Any]:
+        return self.conn.execute(select(I).where(I.c.entry_id == entry_id).order_by(I.c.seq)).all()
+
+    def allocations_of_entry(self, entry_id: int) -> list[Any]:
+        """What a payment was applied to, or what paid a delivery: item ref, payment ref, amount, date."""
+        p = E.alias("p")
+        q = (
+            select(I.c.ref.label("item_ref"), p.c.ref.label("payment_ref"), A.c.amount, A.c.date)
+            .join(I, I.c.id == A.c.item_id)
+            .join(p, p.c.id == A.c.payment_id)
+            .where(or_(A.c.payment_id == entry_id, I.c.entry_id == entry_id))
+            .order_by(A.c.id)
+        )
+        return self.conn.execute(q).all()
+
+    # -- reports -----------------------------------------------------------------------------------------
+    def balances(self, as_of: dt.date, *, customer_id: int | None = None) -> list[Any]:
+        """Per customer: balance, open, overdue, not_due, credit, oldest overdue due date, as of a date."""
+        d = E.alias("d")
+        open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
+        items = (
+            select(I.c.customer_id, I.c.due_date, open_amt)
+            .join(d, d.c.id == I.c.entry_id)
+            .where(I.c.delivery_date <= as_of, ~_reversed_by(I.c.entry_id, as_of))
+        )
+        credits = select(E.c.customer_id, (-E.c.delta - _applied_from_payment(E.c.id, as_of)).label("credit")).where(
+            E.c.kind == "payment", E.c.date <= as_of, ~_reversed_by(E.c.id, as_of)
+        )
+        bal = select(E.c.customer_id, E.c.delta).where(E.c.date <= as_of)
+        if customer_id is not None:
+            items = items.where(I.c.customer_id == customer_id)
+            credits = credits.where(E.c.customer_id == customer_id)
+            bal = bal.where(E.c.customer_id == customer_id)
+        it = items.subquery()
+        overdue = it.c.due_date < as_of
+        item_sums = (
+            select(
+                it.c.customer_id,
+                func.sum(it.c.open).label("open"),
+                func.sum(case((overdue, it.c.open), else_=0)).label("overdue"),
+                func.min(case((overdue, it.c.due_date), else_=None)).label("oldest_due"),
+            )
+            .where(it.c.open > 0)
+            .group_by(it.c.customer_id)
+            .subquery()
+        )
+        cr = credits.subquery()
+        credit_sums = select(cr.c.customer_id, func.sum(cr.c.credit).label("credit")).group_by(cr.c.customer_id)
+        credit_sums = credit_sums.subquery()
+        b = bal.subquery()
+        bal_sums = select(b.c.customer_id, func.sum(b.c.delta).label("balance")).group_by(b.c.customer_id)
+        bal_sums = bal_sums.subquery()
+        q = (
+            select(
+                C.c.id,
+                C.c.name,
+                C.c.code,
+                C.c.rep,
+                C.c.credit_limit,
+                func.coalesce(item_sums.c.open, 0).label("open"),
+                func.coalesce(item_sums.c.overdue, 0).label("overdue"),
+                item_sums.c.oldest_due,
+                func.coalesce(credit_sums.c.credit, 0).label("credit"),
+                func.coalesce(bal_sums.c.balance, 0).label("balance"),
+                bal_sums.c.customer_id.is_not(None).label("has_entries"),
+            )
+            .select_from(C)
+            .outerjoin(item_sums, item_sums.c.customer_id == C.c.id)
+            .outerjoin(credit_sums, credit_sums.c.customer_id == C.c.id)
+            .outerjoin(bal_sums, bal_sums.c.customer_id == C.c.id)
+            .order_by(C.c.name)
+        )
+        if customer_id is not None:
+            q = q.where(C.c.id == customer_id)
+        return self.conn.execute(q).all()
+
+    def balance_before(self, customer_id: int, day: dt.date) -> int:
+        q = select(func.coalesce(func.sum(E.c.delta), 0)).where(E.c.customer_id == customer_id, E.c.date < day)
+        return int(self.conn.execute(q).scalar_one())
+
+    def statement_entries(self, customer_id: int, start: dt.date | None, end: dt.date) -> list[Any]:
+        """The customer's entries in a date range, in date order, with what each reversal reverses."""
+        o = E.alias("o")
+        q = (
+            select(
+                E.c.id,
+                E.c.kind,
+                E.c.ref,
+                E.c.date,
+                E.c.delta,
+                E.c.terms,
+                E.c.due,
+                E.c.method,
+                E.c.reason,
+                E.c.note,
+                o.c.kind.label("reversed_kind"),
+                o.c.ref.label("reversed_ref"),
+            )
+            .outerjoin(o, o.c.id == E.c.reverses_id)
+            .where(E.c.customer_id == customer_id, E.c.date <= end)
+            .order_by(E.c.date, E.c.id)
+        )
+        if start is not None:
+            q = q.where(E.c.date >= start)
+        return self.conn.execute(q).all()

@@ -1,0 +1,119 @@
+"""The ledger's tables (SQLModel). Money columns are BIGINT fen; dates are DATE; timestamps are UTC.
+
+Posted entries (``entry``, ``item``, ``allocation``) are only ever inserted. A correction is a ``reversal``
+entry plus negative allocations that undo the original's; the original stays.
+
+- ``entry``: everything that moves a customer's balance. ``delta`` is the signed effect in fen: a delivery
+  is +amount, a payment −amount, a reversal the negative of the entry it reverses.
+- ``item``: the open items a delivery creates (one per instalment), each with its due date.
+- ``allocation``: money from a payment applied to an item. ``date`` is when it took effect: the later of
+  the payment date and the delivery date (credit consumed by a later delivery takes effect on delivery).
+  Reversals insert the negative of an allocation, dated on the reversal.
+"""
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+
+
+def _fen(nullable: bool = False) -> Column:
+    return Column(BigInteger, nullable=nullable)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=False)
+    code: str | None = Field(default=None, unique=True)
+    terms: str | None = None
+    credit_limit: int | None = Field(default=None, sa_column=_fen(nullable=True))
+    rep: str | None = Field(default=None, index=True)
+    phone: str | None = None
+    note: str | None = None
+    created_at: dt.datetime
+
+
+class Sale(SQLModel, table=True):
+    __tablename__ = "sale"
+    __table_args__ = (CheckConstraint("amount > 0", name="sale_amount_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    date: dt.date
+    amount: int = Field(sa_column=_fen())
+    terms: str | None = None
+    note: str | None = None
+    created_at: dt.datetime
+    command: str
+    actor: str | None = None
+
+
+class Entry(SQLModel, table=True):
+    __tablename__ = "entry"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref", name="entry_kind_ref"),
+        CheckConstraint("kind IN ('delivery', 'payment', 'reversal')", name="entry_kind"),
+        CheckConstraint(
+            "(kind = 'delivery' AND delta > 0) OR (kind = 'payment' AND delta < 0) "
+            "OR (kind = 'reversal' AND delta <> 0)",
+            name="entry_delta_sign",
+        ),
+        Index("entry_customer_date", "customer_id", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    ref: str
+    customer_id: int = Field(foreign_key="customer.id")
+    date: dt.date
+    delta: int = Field(sa_column=_fen())
+    terms: str | None = None  # delivery: the terms its items were scheduled by
+    due: dt.date | None = None  # delivery: an explicit due date instead of terms
+    sale_id: int | None = Field(default=None, foreign_key="sale.id")
+    method: str | None = None  # payment: bank | cash | bill | offset
+    apply_spec: str | None = None  # payment: the --apply requests as given, for idempotency checks
+    reverses_id: int | None = Field(default=None, foreign_key="entry.id", unique=True)
+    reason: str | None = None  # reversal
+    note: str | None = None
+    created_at: dt.datetime
+    command: str
+    actor: str | None = None
+
+
+class Item(SQLModel, table=True):
+    __tablename__ = "item"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="item_amount_positive"),
+        Index("item_customer_due", "customer_id", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="entry.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    seq: int
+    ref: str = Field(unique=True)
+    delivery_date: dt.date
+    due_date: dt.date
+    amount: int = Field(sa_column=_fen())
+
+
+class Allocation(SQLModel, table=True):
+    __tablename__ = "allocation"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="allocation_amount_nonzero"),
+        Index("allocation_item", "item_id", "date"),
+        Index("allocation_payment", "payment_id", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="entry.id")
+    item_id: int = Field(foreign_key="item.id")
+    amount: int = Field(sa_column=_fen())
+    date: dt.date
+    reversal_id: int | None = Field(default=None, foreign_key="entry.id")
+    created_at: dt.datetime
