@@ -128,7 +128,7 @@ def add_sale(
         customer = resolve(tx, customer_key)
         text = terms if terms is not None else customer.terms
         canonical = str(parse_terms(text)) if text else None
-        wanted = dict(customer_id=customer.id, date=date, amount=amount, terms=canonical)
+        wanted = dict(customer_id=customer.id, amount=amount, date=date, terms=canonical)
         if ref is not None:
             existing = tx.sale_by_ref(ref)
             if existing is not None:
@@ -182,8 +182,8 @@ def add_delivery(
         canonical = None if due is not None else _delivery_terms(customer, sale, terms)
         wanted = dict(
             customer_id=customer.id,
-            date=date,
             delta=amount,
+            date=date,
             terms=canonical,
             due=due,
             sale_id=sale.id if sale is not None else None,
@@ -292,7 +292,7 @@ def add_payment(
     spec = _apply_spec(requests)
     with unit_of_work(ctx, write=True) as tx:
         customer = resolve(tx, customer_key)
-        wanted = dict(customer_id=customer.id, date=date, delta=-amount, method=method, apply_spec=spec)
+        wanted = dict(customer_id=customer.id, delta=-amount, date=date, method=method, apply_spec=spec)
         if ref is not None:
             existing = tx.entry_by_ref("payment", ref)
             if existing is not None:

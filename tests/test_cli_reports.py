@@ -1,0 +1,215 @@
+"""`ar balance` and `ar ledger`: exact as-of history, formats, and the invariant that ties them to the ledger."""
+
+import csv
+import io
+import itertools
+import json
+import sqlite3
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arcli.cli import main
+
+
+@pytest.fixture
+def hospital(ok):
+    ok("customer", "add", "市第一人民医院", "--code", "CH", "--terms", "eom 30")
+    ok("delivery", "add", "CH", "60,000", "--date", "2026-07-26", "--ref", "CH-0726")  # due 2026-08-30
+    ok("delivery", "add", "CH", "45,000", "--date", "2026-08-25", "--ref", "CH-0825")  # due 2026-09-30
+    ok("payment", "add", "CH", "10,000", "--date", "2026-09-14", "--ref", "P1")
+    ok("payment", "add", "CH", "8,000", "--date", "2026-11-20", "--ref", "P2")
+    ok("customer", "add", "Greenfield", "--terms", "net 30")
+    ok("delivery", "add", "Greenfield", "29,600", "--date", "2026-10-24", "--ref", "G1")  # due 2026-11-23: today
+    return ok
+
+
+def test_balance_table_json_csv(hospital):
+    d = hospital("balance", "--format", "json").json()
+    assert d["as_of"] == "2026-11-23"
+    assert d["rows"][0] == {
+        "customer": "市第一人民医院",
+        "open": "87000.00",
+        "overdue": "87000.00",
+        "not_due": "0.00",
+        "credit": "0.00",
+        "oldest_overdue_days": 85,
+    }
+    # due today is not yet overdue
+    assert d["rows"][1] == {
+        "customer": "Greenfield",
+        "open": "29600.00",
+        "overdue": "0.00",
+        "not_due": "29600.00",
+        "credit": "0.00",
+        "oldest_overdue_days": 0,
+    }
+    assert d["totals"]["open"] == "116600.00" and d["totals"]["customer"] == "TOTAL"
+    table = hospital("balance").out
+    assert "Receivables as of 2026-11-23" in table and "116,600.00" in table and "reconciled" in table
+    lines = table.splitlines()
+    assert lines.index(next(x for x in lines if "市第一人民医院" in x)) < lines.index(
+        next(x for x in lines if "TOTAL" in x)
+    )
+    got = list(csv.DictReader(io.StringIO(hospital("balance", "--format", "csv").out)))
+    assert [r["customer"] for r in got] == ["市第一人民医院", "Greenfield"]
+    assert got[0]["overdue"] == "87000.00"
+
+
+def test_as_of_is_exact_history(hospital):
+    # on 2026-09-20: both deliveries made, P1 paid, P2 not yet; the first item overdue 21 days
+    d = hospital("--as-of", "2026-09-20", "balance", "--format", "json").json()
+    ch = d["rows"][0]
+    assert (ch["customer"], ch["open"], ch["overdue"], ch["oldest_overdue_days"]) == (
+        "市第一人民医院",
+        "95000.00",
+        "50000.00",
+        21,
+    )
+    assert d["rows"][1]["open"] == "0.00"  # Greenfield's delivery is in the future then
+    # a local --as-of works the same, and AR_TODAY is the default
+    assert hospital("balance", "--as-of", "2026-09-20", "--format", "json").json() == d
+    before_anything = hospital("balance", "--as-of", "2026-01-01", "--format", "json").json()
+    assert before_anything["totals"]["open"] == "0.00"
+
+
+def test_statement_with_period_and_open_items(hospital):
+    s = hospital("ledger", "CH", "--from", "2026-09-01", "--format", "json").json()
+    assert s["opening_balance"] == "105000.00"
+    assert [(e["ref"], e["debit"], e["credit"], e["balance"]) for e in s["entries"]] == [
+        ("P1", "0.00", "10000.00", "95000.00"),
+        ("P2", "0.00", "8000.00", "87000.00"),
+    ]
+    assert s["closing_balance"] == "87000.00"
+    assert [(i["ref"], i["open"], i["days_overdue"]) for i in s["open_items"]] == [
+        ("CH-0726", "42000.00", 85),
+        ("CH-0825", "45000.00", 54),
+    ]
+    s = hospital("ledger", "CH", "--to", "2026-09-30", "--format", "json").json()
+    assert s["closing_balance"] == "95000.00" and s["entries"][-1]["ref"] == "P1"
+    assert [(i["ref"], i["days_overdue"]) for i in s["open_items"]] == [("CH-0726", 31), ("CH-0825", 0)]
+    text = hospital("ledger", "市第一人民医院").out
+    assert "Statement for 市第一人民医院 (CH), up to 2026-11-23" in text
+    assert "Closing balance: 87,000.00" in text
+    out = hospital("ledger", "CH", "--format", "csv").out.splitlines()
+    assert out[0] == "date,kind,ref,details,debit,credit,balance"
+    assert len(out) == 5
+
+
+def test_bad_period_is_refused(hospital, ar):
+    r = ar("ledger", "CH", "--from", "2026-12-01", "--to", "2026-11-01")
+    assert r.code == 2 and "is after" in r.err
+
+
+def test_reads_do_not_create_a_ledger(ar, db):
+    r = ar("balance")
+    assert r.code == 1 and "no ledger at" in r.err
+    assert not db.exists()
+
+
+def test_rich_markup_in_names_is_printed_literally(ok):
+    ok("customer", "add", "[bold]Evil[/] Co", "--terms", "cod")
+    ok("delivery", "add", "[bold]Evil[/] Co", "10")
+    assert "[bold]Evil[/] Co" in ok("balance").out
+
+
+def test_csv_text_cells_cannot_become_formulas(ok):
+    ok("customer", "add", "=HYPERLINK(1)", "--terms", "cod")
+    ok("delivery", "add", "=HYPERLINK(1)", "10")
+    out = ok("balance", "--format", "csv").out
+    assert "'=HYPERLINK(1)" in out
+
+
+# -- the invariant, through the CLI, on random histories ------------------------------------------------------
+START = date(2026, 1, 1)
+op = st.one_of(
+    st.tuples(
+        st.just("delivery"),
+        st.sampled_from(["A", "B"]),
+        st.integers(1, 500_000),
+        st.integers(0, 300),
+        st.sampled_from(["cod", "net 30", "eom 30", "eom+1m", "30% cod, 70% net 60", "prepaid"]),
+    ),
+    st.tuples(
+        st.just("payment"), st.sampled_from(["A", "B"]), st.integers(1, 500_000), st.integers(0, 300), st.booleans()
+    ),
+    st.tuples(st.just("void"), st.integers(0, 50)),
+)
+counter = itertools.count()
+
+
+def fen_of(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(op, min_size=1, max_size=14))
+def test_balance_equals_deliveries_minus_payments_plus_minus_voids(tmp_path, capsys, ops):
+    path = tmp_path / f"prop{next(counter)}.db"
+
+    def ar(*args):
+        capsys.readouterr()
+        code = main(["--db", str(path), *map(str, args)])
+        return code, capsys.readouterr().out
+
+    for name in ("A", "B"):
+        assert ar("customer", "add", name)[0] == 0
+    posted: list[tuple[str, str, str, int, date]] = []  # kind, ref, customer, fen, date
+    voided: set[str] = set()
+    for n, o in enumerate(ops):
+        if o[0] == "void":
+            if not posted:
+                continue
+            kind, ref, who, fen, day = posted[o[1] % len(posted)]
+            code, _ = ar("void", kind, ref, "--reason", "test", "--date", "2026-12-31")
+            assert code == 0 or ref in voided
+            voided.add(ref)
+            continue
+        kind, who, fen, offset = o[:4]
+        day = START + timedelta(days=offset)
+        amt = f"{fen // 100}.{fen % 100:02d}"
+        ref = f"R{n}"
+        args = [kind, "add", who, amt, "--date", day.isoformat(), "--ref", ref]
+        if kind == "delivery":
+            args += ["--terms", o[4]]
+        elif o[4] and posted:  # name the newest delivery of this customer, if any is open
+            mine = [p for p in posted if p[0] == "delivery" and p[2] == who and p[1] not in voided]
+            if mine:
+                args += ["--apply", mine[-1][1]]
+        code, _ = ar(*args)
+        if code == 0:
+            posted.append((kind, ref, who, fen, day))
+    for as_of in ("2026-03-01", "2026-12-31"):
+        cutoff = date.fromisoformat(as_of)
+        code, out = ar("--as-of", as_of, "balance", "--format", "json")
+        rows = {r["customer"]: r for r in json.loads(out)["rows"]}
+        for who in ("A", "B"):
+            expected = 0
+            for kind, ref, w, fen, day in posted:
+                if w != who or day > cutoff:
+                    continue
+                sign = 1 if kind == "delivery" else -1
+                expected += sign * fen
+                if ref in voided and cutoff >= date(2026, 12, 31):
+                    expected -= sign * fen
+            r = rows[who]
+            assert fen_of(r["open"]) - fen_of(r["credit"]) == expected, (who, as_of)
+            assert fen_of(r["open"]) == fen_of(r["overdue"]) + fen_of(r["not_due"])
+            code, out = ar("--as-of", as_of, "ledger", who, "--format", "json")
+            assert fen_of(json.loads(out)["closing_balance"]) == expected
+    con = sqlite3.connect(path)
+    try:
+        # no item is paid beyond its amount, no payment gives more than it had
+        assert con.execute(
+            "select count(*) from item i where (select coalesce(sum(amount),0) from allocation a where a.item_id=i.id)"
+            " not between 0 and i.amount"
+        ).fetchone() == (0,)
+        assert con.execute(
+            "select count(*) from entry p where p.kind='payment' and"
+            " (select coalesce(sum(amount),0) from allocation a where a.payment_id=p.id) not between 0 and -p.delta"
+        ).fetchone() == (0,)
+    finally:
+        con.close()

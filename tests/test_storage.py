@@ -1,0 +1,141 @@
+"""The ledger file: location, permissions, SQLite settings, schema versions, concurrent writers."""
+
+import os
+import sqlite3
+import stat
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+import arcli.storage.engine as engine_mod
+from arcli.storage.engine import HEAD, REVISIONS, open_engine
+from arcli.storage.models import metadata
+from conftest import ar_process, rows
+
+
+def test_new_ledger_is_private_and_in_wal_mode(ok, db):
+    ok("customer", "add", "A")
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert rows(db, "pragma journal_mode") == [("wal",)]
+    assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
+
+
+def test_default_location_is_the_user_data_directory(tmp_path, monkeypatch, capsys):
+    from arcli.cli import main
+
+    monkeypatch.delenv("AR_DB", raising=False)
+    assert main(["init"]) == 0
+    expected = tmp_path / "xdg-data" / "arcli" / "ledger.db"
+    assert f"Ledger ready at {expected}" in capsys.readouterr().out
+    assert expected.exists()
+
+
+def test_every_connection_is_configured(tmp_path):
+    eng = open_engine(f"sqlite:///{tmp_path / 'x.db'}", create=True)
+    with eng.connect() as conn:
+        get = lambda p: conn.exec_driver_sql(f"pragma {p}").scalar()  # noqa: E731
+        assert get("foreign_keys") == 1
+        assert get("synchronous") == 2  # FULL
+        assert get("busy_timeout") == engine_mod.BUSY_TIMEOUT_MS
+        assert get("journal_mode") == "wal"
+    eng.dispose()
+
+
+def test_migrations_match_the_models_and_the_known_revisions(tmp_path):
+    eng = open_engine(f"sqlite:///{tmp_path / 'x.db'}", create=True)
+    engine_mod.ensure_schema(eng)
+    with eng.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    eng.dispose()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(engine_mod.__file__).parent / "migrations"))
+    script = ScriptDirectory.from_config(cfg)
+    assert [s.revision for s in reversed(list(script.walk_revisions()))] == list(REVISIONS)
+    assert script.get_current_head() == HEAD
+
+
+@pytest.mark.parametrize("older", [None, *REVISIONS[:-1]])
+def test_an_older_ledger_is_upgraded_on_open(tmp_path, ok, db, older):
+    # an empty file (a ledger from before any schema), or each earlier revision
+    eng = open_engine(f"sqlite:///{db}", create=True)
+    if older:
+        engine_mod.migrate(eng, older)
+    eng.dispose()
+    ok("customer", "add", "A")
+    assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
+
+
+def test_a_ledger_from_a_newer_arcli_is_refused(ok, ar, db):
+    ok("customer", "add", "A")
+    con = sqlite3.connect(db)
+    con.execute("update alembic_version set version_num='9999'")
+    con.commit()
+    con.close()
+    r = ar("balance")
+    assert r.code == 1
+    assert "written by a newer arcli (schema 9999" in r.err and r.err.count("\n") == 1
+
+
+def test_foreign_keys_are_enforced(ok, db):
+    ok("customer", "add", "A")
+    eng = open_engine(f"sqlite:///{db}", create=False)
+    with pytest.raises(Exception, match="FOREIGN KEY"), eng.begin() as conn:
+        conn.exec_driver_sql(
+            "insert into item (entry_id, customer_id, seq, ref, delivery_date, due_date, amount)"
+            " values (999, 999, 1, 'x', '2026-01-01', '2026-01-01', 1)"
+        )
+    eng.dispose()
+
+
+def test_a_directory_is_not_a_ledger(ar, tmp_path):
+    r = ar("--db", str(tmp_path), "balance")
+    assert r.code == 1 and "is a directory" in r.err
+
+
+@pytest.mark.slow
+def test_concurrent_writers_lose_nothing(tmp_path):
+    """4 processes record 6 payments each against the same customers at once: none lost, none doubled."""
+    db = tmp_path / "shared.db"
+    env = {"AR_DB": str(db)}
+    assert ar_process("customer", "add", "A", "--terms", "cod", env=env).returncode == 0
+    assert ar_process("customer", "add", "B", "--terms", "cod", env=env).returncode == 0
+    assert ar_process("delivery", "add", "A", "1,000", "--ref", "DA", env=env).returncode == 0
+    assert ar_process("delivery", "add", "B", "1,000", "--ref", "DB", env=env).returncode == 0
+    script = textwrap.dedent(
+        """
+        import sys
+        from arcli.cli import main
+        w = sys.argv[1]
+        codes = [main(["payment", "add", "AB"[i % 2], "7.01", "--ref", f"W{w}-{i}"]) for i in range(6)]
+        sys.exit(max(codes))
+        """
+    )
+    import subprocess
+
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(w)],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(4)
+    ]
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert "locked" not in err
+    assert rows(db, "select count(*), sum(-delta) from entry where kind='payment'") == [(24, 24 * 701)]
+    assert rows(db, "select sum(amount) from allocation") == [(24 * 701,)]
+    # each delivery got exactly 12 payments of 7.01, none twice
+    assert rows(db, "select count(distinct payment_id), sum(amount) from allocation group by item_id") == [
+        (12, 12 * 701),
+        (12, 12 * 701),
+    ]
