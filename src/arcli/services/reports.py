@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from arcli.domain.allocation import OpenItem
 from arcli.domain.errors import InputError
+from arcli.domain.money import format_amount
 from arcli.domain.records import Customer
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
@@ -104,13 +105,15 @@ class Statement:
         return max(0, (self.end - item.due).days)
 
 
-def _details(r) -> str:
+def _details(r, applied: dict[int, list[str]]) -> str:
     if r.kind == "delivery":
         text = f"due {r.due.isoformat()}" if r.due else f"terms {r.terms}"
     elif r.kind == "payment":
         text = r.method or ""
+        if applied.get(r.id):
+            text += " → " + ", ".join(applied[r.id])
     else:
-        text = f"void of {r.reversed_kind} {r.reversed_ref}" + (f": {r.reason}" if r.reason else "")
+        text = r.reason or ""
     if r.note:
         text = f"{text}; {r.note}" if text else r.note
     return text
@@ -124,6 +127,9 @@ def statement(ctx: Context, key: str, *, start: dt.date | None = None, end: dt.d
         customer = resolve(tx, key)
         opening = tx.balance_before(customer.id, start) if start else 0
         running = opening
+        applied: dict[int, list[str]] = {}
+        for a in tx.applied_by_payment(customer.id, end):
+            applied.setdefault(a.payment_id, []).append(f"{a.item_ref} {format_amount(int(a.amount))}")
         lines = []
         for r in tx.statement_entries(customer.id, start, end):
             running += int(r.delta)
@@ -132,7 +138,7 @@ def statement(ctx: Context, key: str, *, start: dt.date | None = None, end: dt.d
                     date=r.date,
                     kind=r.kind,
                     ref=r.ref,
-                    details=_details(r),
+                    details=_details(r, applied),
                     debit=max(0, int(r.delta)),
                     credit=max(0, -int(r.delta)),
                     balance=running,

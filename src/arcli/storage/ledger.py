@@ -269,6 +269,18 @@ class Tx:
         )
         return self.conn.execute(q).all()
 
+    def applied_by_payment(self, customer_id: int, as_of: dt.date) -> list[Any]:
+        """Per payment of the customer, what it stands applied to as of a date: (payment_id, item_ref, amount)."""
+        q = (
+            select(A.c.payment_id, I.c.ref.label("item_ref"), func.sum(A.c.amount).label("amount"))
+            .join(I, I.c.id == A.c.item_id)
+            .where(I.c.customer_id == customer_id, A.c.date <= as_of)
+            .group_by(A.c.payment_id, I.c.id, I.c.ref)
+            .order_by(A.c.payment_id, func.min(A.c.id))
+        )
+        sub = q.subquery()
+        return self.conn.execute(select(sub).where(sub.c.amount != 0)).all()
+
     # -- reports -----------------------------------------------------------------------------------------
     def balances(self, as_of: dt.date, *, customer_id: int | None = None) -> list[Any]:
         """Per customer: balance, open, overdue, not_due, credit, oldest overdue due date, as of a date."""
@@ -335,27 +347,9 @@ class Tx:
         return int(self.conn.execute(q).scalar_one())
 
     def statement_entries(self, customer_id: int, start: dt.date | None, end: dt.date) -> list[Any]:
-        """The customer's entries in a date range, in date order, with what each reversal reverses."""
-        o = E.alias("o")
-        q = (
-            select(
-                E.c.id,
-                E.c.kind,
-                E.c.ref,
-                E.c.date,
-                E.c.delta,
-                E.c.terms,
-                E.c.due,
-                E.c.method,
-                E.c.reason,
-                E.c.note,
-                o.c.kind.label("reversed_kind"),
-                o.c.ref.label("reversed_ref"),
-            )
-            .outerjoin(o, o.c.id == E.c.reverses_id)
-            .where(E.c.customer_id == customer_id, E.c.date <= end)
-            .order_by(E.c.date, E.c.id)
-        )
+        """The customer's entries in a date range, in date order."""
+        cols = (E.c.id, E.c.kind, E.c.ref, E.c.date, E.c.delta, E.c.terms, E.c.due, E.c.method, E.c.reason, E.c.note)
+        q = select(*cols).where(E.c.customer_id == customer_id, E.c.date <= end).order_by(E.c.date, E.c.id)
         if start is not None:
             q = q.where(E.c.date >= start)
         return self.conn.execute(q).all()
