@@ -139,3 +139,36 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         (12, 12 * 701),
         (12, 12 * 701),
     ]
+
+
+def test_database_url_selects_the_ledger(ar, ok, tmp_path, monkeypatch):
+    target = tmp_path / "via-url.db"
+    monkeypatch.delenv("AR_DB")
+    monkeypatch.setenv("AR_DATABASE_URL", f"sqlite:///{target}")
+    ok("customer", "add", "Via URL")
+    assert rows(target, "select name from customer") == [("Via URL",)]
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("::::", "cannot be parsed"),
+        ("postgresql://rep:s3cret@db.invalid:5432/ar", "driver is not installed"),
+        ("nosuchdialect://x", "cannot open the ledger database"),
+    ],
+)
+def test_bad_database_urls_are_one_line_without_the_password(ar, monkeypatch, url, says):
+    monkeypatch.delenv("AR_DB")
+    monkeypatch.setenv("AR_DATABASE_URL", url)
+    r = ar("balance")
+    assert r.code == 1 and says in r.err and r.err.count("\n") == 1
+    assert "s3cret" not in r.err
+
+
+def test_a_file_that_is_not_a_ledger(ar, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database, just notes\n" * 50)
+    r = ar("--db", str(junk), "balance")
+    assert r.code == 1 and "file is not a database" in r.err
+    r = ar("--db", str(tmp_path / "no" / "such" / "\0dir" / "x.db"), "customer", "add", "A")
+    assert r.code in (1, 2) and r.err.count("\n") == 1

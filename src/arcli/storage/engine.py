@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from arcli.domain.errors import ArError
 
@@ -64,11 +64,13 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _create_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
+    except OSError as exc:
+        raise ArError(f"cannot create the ledger at {path}: {exc.strerror or exc}") from None
     os.close(fd)
 
 
@@ -106,7 +108,9 @@ def open_engine(url: str, *, create: bool) -> Engine:
             raise ArError(f"{path} is a directory, not a ledger file")
     try:
         engine = create_engine(u)
-    except Exception as exc:  # a missing driver, a bad option: say which without leaking the URL
+    except ModuleNotFoundError as exc:
+        raise ArError(f"cannot open the ledger database {describe(url)}: its driver is not installed ({exc})") from None
+    except Exception as exc:  # a bad option: say which kind without echoing the URL
         raise ArError(f"cannot open the ledger database {describe(url)}: {type(exc).__name__}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
@@ -127,8 +131,8 @@ def ensure_schema(engine: Engine) -> None:
     """Create or upgrade the schema to HEAD; refuse a ledger written by a newer arcli."""
     try:
         current = schema_revision(engine)
-    except OperationalError as exc:
-        raise ArError(f"cannot read the ledger: {exc.orig}") from None
+    except DBAPIError as exc:
+        raise ArError(f"cannot read the ledger {describe(str(engine.url))}: {exc.orig}") from None
     if current == HEAD:
         return
     if current is not None and current not in REVISIONS:

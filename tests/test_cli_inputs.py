@@ -1,0 +1,78 @@
+"""Every amount and date form, and the error boundary, through the real CLI."""
+
+import pytest
+
+import arcli.services.reports as reports
+
+
+@pytest.fixture
+def cust(ok):
+    ok("customer", "add", "A", "--terms", "cod")
+    return ok
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("152300", "152300.00"),
+        ("152,300.50", "152300.50"),
+        ("¥152300", "152300.00"),
+        ("￥152,300", "152300.00"),
+        ("１５２３００", "152300.00"),
+        ("15.23万", "152300.00"),
+        ("15万", "150000.00"),
+    ],
+)
+def test_amount_forms(cust, text, amount):
+    assert cust("delivery", "add", "A", text, "--format", "json").json()["amount"] == amount
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "1e5", "1.005", "", "0", "-100", "1,5", "15.2345678万"])
+def test_amount_rejections_quote_the_input(cust, ar, text):
+    r = ar("payment", "add", "A", "--", text)  # `--`: so that -100 is an argument, not an option
+    assert r.code == 2 and r.err.startswith("error: amount: ") and r.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2026-11-20", "2026-11-20"),
+        ("today", "2026-11-23"),
+        ("yesterday", "2026-11-22"),
+        ("tomorrow", "2026-11-24"),
+        ("+3d", "2026-11-26"),
+        ("-2w", "2026-11-09"),
+        ("+1m", "2026-12-23"),
+        ("fri", "2026-11-27"),
+        ("last fri", "2026-11-20"),
+    ],
+)
+def test_date_forms(cust, text, day):
+    assert cust("delivery", "add", "A", "1", "--date", text, "--format", "json").json()["date"] == day
+
+
+@pytest.mark.parametrize("text", ["11/12/2026", "2026-02-30", "next week", "+3x"])
+def test_date_rejections(cust, ar, text):
+    r = ar("delivery", "add", "A", "1", "--date", text)
+    assert r.code == 2 and r.err.startswith("error: --date: ") and r.err.count("\n") == 1
+
+
+def test_as_of_overrides_the_environment(cust, monkeypatch):
+    monkeypatch.setenv("AR_TODAY", "2026-01-01")
+    assert cust("delivery", "add", "A", "1", "--format", "json").json()["date"] == "2026-01-01"
+    assert cust("--as-of", "2026-02-01", "delivery", "add", "A", "1", "--format", "json").json()["date"] == "2026-02-01"
+
+
+def test_a_bug_is_one_line_unless_ar_debug(cust, ar, monkeypatch):
+    def broken(*a, **k):
+        secret = "local-variable-value"  # noqa: F841  (must never be printed)
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(reports, "balance", broken)
+    r = ar("balance")
+    assert r.code == 1
+    assert r.err.count("\n") == 1 and "internal error" in r.err and "AR_DEBUG=1" in r.err
+    assert "local-variable-value" not in r.err
+    monkeypatch.setenv("AR_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        ar("balance")
