@@ -217,10 +217,14 @@ def test_failures_are_one_line_and_write_nothing(shop, ar, db, args, code):
     assert dump(db) == before
 
 
-def test_credit_limit_warning(ok, ar):
+def test_credit_limit_needs_force(ok, ar, db):
     ok("customer", "add", "Small", "--terms", "cod", "--credit-limit", "1,000")
+    before = dump(db)
     r = ar("delivery", "add", "Small", "1,500")
-    assert r.code == 0 and "over the credit limit of 1,000.00" in r.err
+    assert r.code == 1 and "over the credit limit of 1,000.00: deliver anyway with --force" in r.err
+    assert dump(db) == before
+    r = ar("delivery", "add", "Small", "1,500", "--force")
+    assert r.code == 0 and "warning: delivered with --force although Small would owe 1,500.00" in r.err
 
 
 def test_auto_refs_are_sequential_and_unique(shop):

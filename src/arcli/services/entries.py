@@ -23,6 +23,7 @@ from arcli.domain.errors import Conflict, InputError, NotFound
 from arcli.domain.money import format_amount
 from arcli.domain.records import Customer
 from arcli.domain.terms import parse_terms
+from arcli.services.collections import hold_problem
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 from arcli.storage import Tx
@@ -163,7 +164,10 @@ def add_delivery(
     due: dt.date | None = None,
     ref: str | None = None,
     note: str | None = None,
+    force: bool = False,
 ) -> Posted:
+    """Record a delivery. A customer on credit hold, at the stop-supply level or pushed over its credit limit
+    is refused unless ``force`` (the delivery then carries a warning)."""
     date = date or ctx.today
     ref = _check_ref(ref)
     if terms is not None and due is not None:
@@ -200,6 +204,9 @@ def add_delivery(
                 return Posted(
                     "delivery", ref, customer.name, amount, date, unchanged=True, terms=canonical, items=items
                 )
+        problem = hold_problem(tx, customer, date, amount)
+        if problem and not force:
+            raise Conflict(f"{problem}: deliver anyway with --force")
         ref = ref or _new_ref(tx, "delivery")
         schedule = [(due, amount)] if due is not None else parse_terms(canonical).schedule(date, amount)
         item_refs = [ref] if len(schedule) == 1 else [f"{ref}#{n}" for n in range(1, len(schedule) + 1)]
@@ -234,19 +241,14 @@ def add_delivery(
             applied=applied,
             credit_left=sum(c for *_, c in tx.payment_credits(customer.id)),
         )
+        if problem:
+            posted.warnings.append(f"delivered with --force although {problem}")
         if sale is not None:
             delivered = tx.delivered_on_sale(sale.id)
             if delivered > sale.amount:
                 posted.warnings.append(
                     f"deliveries on sale {sale.ref} now total {format_amount(delivered)}, "
                     f"more than its {format_amount(sale.amount)}"
-                )
-        if customer.credit_limit is not None:
-            owed = sum(i.open for i in tx.open_items(customer.id))
-            if owed > customer.credit_limit:
-                posted.warnings.append(
-                    f"{customer.name} now owes {format_amount(owed)}, over the credit limit of "
-                    f"{format_amount(customer.credit_limit)}"
                 )
         return posted
 

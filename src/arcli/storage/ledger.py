@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Date, and_, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -24,13 +24,18 @@ from arcli.domain.allocation import OpenItem
 from arcli.domain.errors import ArError, Conflict
 from arcli.domain.records import Customer as CustomerRecord
 from arcli.storage.engine import ensure_schema, open_engine
-from arcli.storage.models import Allocation, Customer, Entry, Item, Sale
+from arcli.storage.models import Allocation, Contact, Customer, Dispute, Entry, Hold, Item, Promise, Sale, Setting
 
 C = Customer.__table__
 S = Sale.__table__
 E = Entry.__table__
 I = Item.__table__  # noqa: E741
 A = Allocation.__table__
+P = Promise.__table__
+K = Contact.__table__
+DS = Dispute.__table__
+H = Hold.__table__
+ST = Setting.__table__
 
 
 class Ledger:
@@ -352,4 +357,150 @@ class Tx:
         q = select(*cols).where(E.c.customer_id == customer_id, E.c.date <= end).order_by(E.c.date, E.c.id)
         if start is not None:
             q = q.where(E.c.date >= start)
+        return self.conn.execute(q).all()
+
+    # -- collections -------------------------------------------------------------------------------------
+    def settings(self) -> dict[str, str]:
+        return {r.key: r.value for r in self.conn.execute(select(ST))}
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        self.conn.execute(ST.delete().where(ST.c.key == key))
+        if value is not None:
+            self.conn.execute(insert(ST).values(key=key, value=value))
+
+    def insert_promise(self, **fields: Any) -> int:
+        return self.conn.execute(insert(P).values(**fields)).inserted_primary_key[0]
+
+    def promises(self, customer_id: int | None = None, promise_id: int | None = None) -> list[Any]:
+        """Promises with their customer's name and whether a later promise superseded them."""
+        nxt = P.alias("nxt")
+        superseded = exists().where(nxt.c.supersedes_id == P.c.id)
+        q = select(P, C.c.name.label("customer"), superseded.label("superseded")).join(C, C.c.id == P.c.customer_id)
+        if customer_id is not None:
+            q = q.where(P.c.customer_id == customer_id)
+        if promise_id is not None:
+            q = q.where(P.c.id == promise_id)
+        return self.conn.execute(q.order_by(P.c.made_on, P.c.id)).all()
+
+    def payments(self, customer_id: int, as_of: dt.date) -> list[tuple[dt.date, int]]:
+        """(date, amount) of the customer's payments dated up to a date and not voided by then."""
+        q = select(E.c.date, -E.c.delta).where(
+            E.c.kind == "payment", E.c.customer_id == customer_id, E.c.date <= as_of, ~_reversed_by(E.c.id, as_of)
+        )
+        return [(r[0], int(r[1])) for r in self.conn.execute(q)]
+
+    def last_payment(self, customer_id: int, as_of: dt.date) -> dt.date | None:
+        q = select(func.max(E.c.date)).where(
+            E.c.kind == "payment", E.c.customer_id == customer_id, E.c.date <= as_of, ~_reversed_by(E.c.id, as_of)
+        )
+        return self.conn.execute(q).scalar()
+
+    def insert_contact(self, **fields: Any) -> int:
+        return self.conn.execute(insert(K).values(**fields)).inserted_primary_key[0]
+
+    def contacts(self, customer_id: int | None = None, limit: int | None = None) -> list[Any]:
+        q = select(K, C.c.name.label("customer")).join(C, C.c.id == K.c.customer_id)
+        if customer_id is not None:
+            q = q.where(K.c.customer_id == customer_id)
+        q = q.order_by(K.c.date.desc(), K.c.id.desc())
+        if limit:
+            q = q.limit(limit)
+        return self.conn.execute(q).all()
+
+    def last_contacts(self, as_of: dt.date) -> dict[int, tuple[dt.date, dt.date | None]]:
+        """Per customer: the latest contact up to a date, and the follow-up date it set."""
+        latest = (
+            select(K.c.customer_id, func.max(K.c.id).label("id")).where(K.c.date <= as_of).group_by(K.c.customer_id)
+        ).subquery()
+        q = select(K.c.customer_id, K.c.date, K.c.next_date).join(latest, latest.c.id == K.c.id)
+        return {r.customer_id: (r.date, r.next_date) for r in self.conn.execute(q)}
+
+    def insert_dispute(self, **fields: Any) -> int:
+        return self.conn.execute(insert(DS).values(**fields)).inserted_primary_key[0]
+
+    def disputes(self, *, open_only: bool = False, customer_id: int | None = None, dispute_id: int | None = None):
+        q = select(DS, C.c.name.label("customer")).join(C, C.c.id == DS.c.customer_id)
+        if open_only:
+            q = q.where(DS.c.resolved_on.is_(None))
+        if customer_id is not None:
+            q = q.where(DS.c.customer_id == customer_id)
+        if dispute_id is not None:
+            q = q.where(DS.c.id == dispute_id)
+        return self.conn.execute(q.order_by(DS.c.opened_on, DS.c.id)).all()
+
+    def resolve_dispute(self, dispute_id: int, day: dt.date, resolution: str) -> None:
+        self.conn.execute(update(DS).where(DS.c.id == dispute_id).values(resolved_on=day, resolution=resolution))
+
+    def active_hold(self, customer_id: int, day: dt.date | None = None) -> Any:
+        """The customer's credit hold in force (on a day: placed by then and not yet released)."""
+        q = select(H).where(H.c.customer_id == customer_id)
+        if day is None:
+            q = q.where(H.c.released_on.is_(None))
+        else:
+            q = q.where(H.c.since <= day, or_(H.c.released_on.is_(None), H.c.released_on > day))
+        return self.conn.execute(q.order_by(H.c.id.desc())).first()
+
+    def insert_hold(self, **fields: Any) -> None:
+        self.conn.execute(insert(H).values(**fields))
+
+    def release_hold(self, hold_id: int, day: dt.date) -> None:
+        self.conn.execute(update(H).where(H.c.id == hold_id).values(released_on=day))
+
+    def _days(self, later: Any, earlier: Any) -> Any:
+        if self.conn.dialect.name == "sqlite":
+            return func.julianday(later) - func.julianday(earlier)
+        return later - earlier  # PostgreSQL: date - date is a number of days
+
+    def lateness(self, as_of: dt.date, since: dt.date, customer_ids: list[int]) -> dict[int, tuple[int, int]]:
+        """Per customer, over items due in [since, as_of]: Σ amount × days late and Σ amount, as of a date.
+
+        An item paid in full is late by the day its last payment took effect − its due date (0 if on time); an
+        item still open is late by as_of − due date.
+        """
+        if not customer_ids:
+            return {}
+        paid = _paid_on_item(as_of)
+        last = (
+            select(func.max(A.c.date)).where(A.c.item_id == I.c.id, A.c.date <= as_of, A.c.amount > 0)
+        ).scalar_subquery()
+        settled = case((paid >= I.c.amount, last), else_=literal(as_of, Date))
+        late = self._days(settled, I.c.due_date)
+        late = case((late > 0, late), else_=0)
+        q = (
+            select(I.c.customer_id, func.sum(I.c.amount * late).label("weighted"), func.sum(I.c.amount).label("amount"))
+            .where(
+                I.c.customer_id.in_(customer_ids),
+                I.c.due_date >= since,
+                I.c.due_date <= as_of,
+                ~_reversed_by(I.c.entry_id, as_of),
+            )
+            .group_by(I.c.customer_id)
+        )
+        return {r.customer_id: (int(r.weighted or 0), int(r.amount or 0)) for r in self.conn.execute(q)}
+
+    def exposure(self, as_of: dt.date, horizon: dt.date, *, rep: str | None = None) -> list[Any]:
+        """Customers with money open as of a date: overdue, falling due by ``horizon``, oldest overdue due date."""
+        d = E.alias("d")
+        open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
+        it = (
+            select(I.c.customer_id, I.c.due_date, open_amt)
+            .join(d, d.c.id == I.c.entry_id)
+            .where(I.c.delivery_date <= as_of, I.c.due_date <= horizon, ~_reversed_by(I.c.entry_id, as_of))
+        ).subquery()
+        overdue = it.c.due_date < as_of
+        q = (
+            select(
+                C.c.id,
+                C.c.name,
+                C.c.rep,
+                func.sum(case((overdue, it.c.open), else_=0)).label("overdue"),
+                func.sum(case((overdue, 0), else_=it.c.open)).label("due"),
+                func.min(case((overdue, it.c.due_date), else_=None)).label("oldest_due"),
+            )
+            .join(C, C.c.id == it.c.customer_id)
+            .where(it.c.open > 0)
+            .group_by(C.c.id, C.c.name, C.c.rep)
+        )
+        if rep is not None:
+            q = q.where(C.c.rep == rep)
         return self.conn.execute(q).all()

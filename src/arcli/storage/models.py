@@ -117,3 +117,83 @@ class Allocation(SQLModel, table=True):
     date: dt.date
     reversal_id: int | None = Field(default=None, foreign_key="entry.id")
     created_at: dt.datetime
+
+
+class Promise(SQLModel, table=True):
+    """A promise to pay, taken on a call. Never edited: a new promise for the same items supersedes it."""
+
+    __tablename__ = "promise"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="promise_amount_positive"),
+        Index("promise_customer", "customer_id", "by_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    amount: int = Field(sa_column=_fen())
+    by_date: dt.date
+    grace_days: int = 0
+    made_on: dt.date  # payments dated from this day count towards it
+    items: str | None = None  # the item or delivery refs it covers, ";"-separated, sorted
+    supersedes_id: int | None = Field(default=None, foreign_key="promise.id", unique=True)
+    note: str | None = None
+    created_at: dt.datetime
+    actor: str | None = None
+
+
+class Contact(SQLModel, table=True):
+    """One entry of the contact log: a call, a visit, a message, a letter."""
+
+    __tablename__ = "contact"
+    __table_args__ = (Index("contact_customer", "customer_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    date: dt.date
+    channel: str
+    outcome: str | None = None
+    note: str | None = None
+    next_date: dt.date | None = None
+    created_at: dt.datetime
+    actor: str | None = None
+
+
+class Dispute(SQLModel, table=True):
+    """An excuse or dispute a customer raised; closed with a written resolution."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (Index("dispute_customer", "customer_id", "resolved_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    reason: str
+    amount: int | None = Field(default=None, sa_column=_fen(nullable=True))
+    items: str | None = None
+    note: str | None = None
+    opened_on: dt.date
+    resolved_on: dt.date | None = None
+    resolution: str | None = None
+    created_at: dt.datetime
+    actor: str | None = None
+
+
+class Hold(SQLModel, table=True):
+    """Credit holds: `ar customer hold` inserts one, `ar customer release` closes it (history is kept)."""
+
+    __tablename__ = "hold"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    since: dt.date
+    reason: str | None = None
+    released_on: dt.date | None = None
+    created_at: dt.datetime
+
+
+class Setting(SQLModel, table=True):
+    """`ar config set KEY VALUE`: the collection policy's knobs, stored with the ledger."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True)
+    value: str

@@ -85,10 +85,12 @@ def show(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Show a customer: terms, balance, what is overdue, and the open items."""
+    from arcli.services.collections import standing
     from arcli.services.customers import show_customer
 
     c = context(ctx, as_of=as_of)
     v = show_customer(c, name)
+    _, st = standing(c, name)
     b = v.balance
     item_cols = [
         Col("ref", "Item"),
@@ -114,6 +116,16 @@ def show(
         obj = plain_rows([*CUSTOMER_COLS, Col("note", "Note")], [_row(v.customer)])[0]
         obj |= plain_rows([Col(k, k, "money") for k in money], [money])[0]
         obj |= {"oldest_overdue_days": b.oldest_overdue_days, "as_of": c.today.isoformat()}
+        obj |= {
+            "level": st.level,
+            "level_name": st.level_name,
+            "next_step": st.next_step,
+            "grade": st.grade.letter,
+            "grade_reasons": st.grade.reasons,
+            "keep_rate": None if st.keep_rate is None else f"{st.keep_rate:.0f}",
+            "next_follow_up": st.next_follow_up.isoformat() if st.next_follow_up else None,
+            "on_hold": st.on_hold,
+        }
         obj["open_items"] = plain_rows(item_cols, items)
         emit_json(obj)
         return
@@ -132,6 +144,18 @@ def show(
     )
     if b.oldest_overdue_days:
         say(f"  oldest overdue item: {b.oldest_overdue_days} days")
+    level = f"level {st.level} ({st.level_name})" if st.level is not None else "no escalation"
+    say(f"  {level}; next step: {st.next_step}")
+    say(f"  grade {st.grade.letter}: {'; '.join(st.grade.reasons)}")
+    if st.latest_promise:
+        p = st.latest_promise
+        say(f"  latest promise #{p.id}: {fa(p.amount)} by {p.by}, {p.status} (paid {fa(p.paid)})")
+    follow = f"next follow-up {st.next_follow_up}" if st.next_follow_up else "never contacted"
+    say(f"  last contact {st.last_contact or '-'}; {follow}")
+    if st.on_hold:
+        say("  ON CREDIT HOLD" + (f": {st.hold_reason}" if st.hold_reason else ""))
+    if st.open_disputes:
+        say(f"  {st.open_disputes} open dispute(s): see `ar dispute list --customer {cu.code or cu.name}`")
     if items:
         emit(fmt, item_cols, items, title="Open items")
     else:
@@ -166,3 +190,25 @@ def edit(
         note=note,
     )
     say(f"Updated {c.name}: {', '.join(changed)}" if changed else f"No change to {c.name}")
+
+
+@customer_app.command("hold")
+def hold(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Customer name or code.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why supply is stopped.")] = None,
+) -> None:
+    """Put a customer on credit hold: deliveries then need --force."""
+    from arcli.services.collections import set_hold
+
+    who, changed = set_hold(context(ctx, "customer hold"), name, hold=True, reason=reason)
+    say(f"{who} is on credit hold" if changed else f"{who} was already on credit hold")
+
+
+@customer_app.command("release")
+def release(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Customer name or code.")]) -> None:
+    """Release a customer's credit hold."""
+    from arcli.services.collections import set_hold
+
+    who, changed = set_hold(context(ctx, "customer release"), name, hold=False)
+    say(f"{who} is released from credit hold" if changed else f"{who} was not on credit hold")

@@ -115,6 +115,9 @@ def delivery_add(
     ] = None,
     ref: RefOpt = None,
     note: NoteOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Deliver despite a credit hold, the stop-supply level or the credit limit.")
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a delivery: it makes money due, one open item per instalment of its terms.
@@ -133,6 +136,7 @@ def delivery_add(
         due=day(due, ctx, "--due"),
         ref=ref,
         note=note,
+        force=force,
     )
     item_cols = [Col("ref", "Item"), Col("due", "Due", "date"), Col("amount", "Amount", "money")]
     if fmt is Format.json:

@@ -1,0 +1,380 @@
+"""`ar promise …`, `ar log …`, `ar dispute …`, `ar due`, `ar config`: the collections workflow."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from arcli.cli.common import FormatOpt, NoteOpt, amount, context, day
+from arcli.cli.main import app
+from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
+from arcli.domain.money import format_amount as fa
+
+
+class Channel(enum.StrEnum):
+    call = "call"
+    visit = "visit"
+    sms = "sms"
+    wechat = "wechat"
+    email = "email"
+    letter = "letter"
+    legal = "legal"
+
+
+class Reason(enum.StrEnum):
+    quality = "quality"
+    service = "service"
+    promotion = "promotion"
+    downstream = "downstream"
+    cash = "cash"
+    documents = "documents"
+    price = "price"
+    other = "other"
+
+
+class Status(enum.StrEnum):
+    open = "open"
+    kept = "kept"
+    partly_kept = "partly_kept"
+    broken = "broken"
+    superseded = "superseded"
+
+
+CustomerArg = Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer name or code.")]
+CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Only this customer.")]
+
+promise_app = typer.Typer(
+    help="Promises to pay: record them after each call, and see which were kept.", no_args_is_help=True
+)
+app.add_typer(promise_app, name="promise")
+
+PROMISE_COLS = [
+    Col("id", "#", "int"),
+    Col("customer", "Customer"),
+    Col("amount", "Amount", "money"),
+    Col("by", "By", "date"),
+    Col("status", "Status"),
+    Col("paid", "Paid", "money"),
+    Col("chain", "Chain"),
+    Col("items", "Items"),
+    Col("note", "Note"),
+]
+
+
+def _promise_row(v) -> dict:
+    nth = len(v.chain)
+    return dict(
+        id=v.id,
+        customer=v.customer,
+        amount=v.amount,
+        by=v.by,
+        status=v.status,
+        paid=v.paid,
+        chain=f"{_ordinal(nth)} promise" + (" on these items" if v.items else "") if nth > 1 else "",
+        items=", ".join(v.items),
+        note=v.note,
+    )
+
+
+def _ordinal(n: int) -> str:
+    return {2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
+
+
+@promise_app.command("add")
+def promise_add(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    amount_: Annotated[str, typer.Argument(metavar="AMOUNT", help="What the customer promised to pay.")],
+    by: Annotated[str, typer.Option("--by", metavar="DATE", help="The day they promised to pay by (e.g. fri, +3d).")],
+    items: Annotated[
+        list[str] | None, typer.Option("--items", metavar="REF", help="The items or deliveries it covers (repeatable).")
+    ] = None,
+    note: NoteOpt = None,
+    grace: Annotated[int | None, typer.Option("--grace", metavar="DAYS", help="Days of grace after --by.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a promise to pay, right after the call. A new promise on the same items supersedes the open one."""
+    from arcli.services.collections import add_promise
+
+    v = add_promise(
+        context(ctx, "promise add"),
+        customer,
+        amount(amount_),
+        day(by, ctx, "--by"),
+        items=items,
+        note=note,
+        grace_days=grace,
+    )
+    if fmt is Format.json:
+        emit_json(plain_rows(PROMISE_COLS, [_promise_row(v)])[0])
+        return
+    say(
+        f"Promise {v.id}: {v.customer} will pay {fa(v.amount)} by {v.by}"
+        + (f" (+{v.grace_days} days grace)" if v.grace_days else "")
+    )
+    if len(v.chain) > 1:
+        say(f"  {_ordinal(len(v.chain))} promise in a row (supersedes #{v.chain[-2]}): track it, don't believe it")
+
+
+@promise_app.command("list")
+def promise_list(
+    ctx: typer.Context,
+    status: Annotated[Status | None, typer.Option("--status", help="Only promises with this status.")] = None,
+    customer: CustomerOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Promises and how they stand today: open, kept, partly_kept, broken or superseded."""
+    from arcli.services.collections import list_promises
+
+    views = list_promises(context(ctx), status=status.value if status else None, customer=customer)
+    emit(fmt, PROMISE_COLS, [_promise_row(v) for v in views], title=f"{len(views)} promises")
+
+
+@promise_app.command("show")
+def promise_show(
+    ctx: typer.Context, promise_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt = Format.table
+) -> None:
+    """One promise: its window, what was paid towards it, and the chain of promises it belongs to."""
+    from arcli.services.collections import show_promise
+
+    v = show_promise(context(ctx), promise_id)
+    row = _promise_row(v)
+    if fmt is not Format.table:
+        emit_json(plain_rows(PROMISE_COLS, [row])[0] | {"chain_ids": v.chain, "made_on": v.made_on.isoformat()})
+        return
+    say(f"Promise {v.id}: {v.customer}, {fa(v.amount)} by {v.by} — {v.status}")
+    say(f"  made on {v.made_on}; payments count from then through {v.by} + {v.grace_days} days grace")
+    say(f"  paid towards it: {fa(v.paid)}")
+    if v.items:
+        say(f"  items: {', '.join(v.items)}")
+    if len(v.chain) > 1:
+        say(f"  {row['chain']}: " + " → ".join(f"#{i}" for i in v.chain))
+    if v.note:
+        say(f"  note: {v.note}")
+
+
+# -- contact log -----------------------------------------------------------------------------------------------
+
+
+class _LogGroup(TyperGroup):
+    """`ar log CUSTOMER CHANNEL` records a contact; `ar log list` lists them."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["add", *args]
+        return super().resolve_command(ctx, args)
+
+
+log_app = typer.Typer(
+    cls=_LogGroup,
+    no_args_is_help=True,
+    help="The contact log: `ar log CUSTOMER CHANNEL [--note N] [--outcome O] [--next DATE]`, `ar log list`.",
+)
+app.add_typer(log_app, name="log")
+
+CONTACT_COLS = [
+    Col("date", "Date", "date"),
+    Col("customer", "Customer"),
+    Col("channel", "Channel"),
+    Col("outcome", "Outcome"),
+    Col("note", "Note"),
+    Col("next", "Next", "date"),
+]
+
+
+@log_app.command("add", hidden=True)
+def log_add(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    channel: Annotated[Channel, typer.Argument(help="call, visit, sms, wechat, email, letter or legal.")],
+    note: NoteOpt = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="What came of it.")] = None,
+    next_: Annotated[str | None, typer.Option("--next", metavar="DATE", help="When to follow up next.")] = None,
+) -> None:
+    """Record a call, visit or message to a customer."""
+    from arcli.services.collections import add_contact
+
+    name, nxt = add_contact(
+        context(ctx, "log"), customer, channel.value, note=note, outcome=outcome, next_date=day(next_, ctx, "--next")
+    )
+    say(f"Logged {channel.value} with {name}" + (f"; next follow-up {nxt}" if nxt else ""))
+
+
+@log_app.command("list")
+def log_list(
+    ctx: typer.Context,
+    customer: CustomerOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The contact log, newest first."""
+    from arcli.services.collections import list_contacts
+
+    rows = [
+        dict(date=r.date, customer=r.customer, channel=r.channel, outcome=r.outcome, note=r.note, next=r.next_date)
+        for r in list_contacts(context(ctx), customer=customer, limit=limit)
+    ]
+    emit(fmt, CONTACT_COLS, rows, title="Contact log")
+
+
+# -- disputes ------------------------------------------------------------------------------------------------
+
+dispute_app = typer.Typer(
+    help="Disputes and excuses: recorded, answered in writing, never a reason to stop.", no_args_is_help=True
+)
+app.add_typer(dispute_app, name="dispute")
+
+DISPUTE_COLS = [
+    Col("id", "#", "int"),
+    Col("customer", "Customer"),
+    Col("reason", "Reason"),
+    Col("amount", "Amount", "money"),
+    Col("items", "Items"),
+    Col("opened", "Opened", "date"),
+    Col("status", "Status"),
+    Col("resolution", "Resolution"),
+    Col("note", "Note"),
+]
+
+
+def _dispute_row(r) -> dict:
+    return dict(
+        id=r.id,
+        customer=r.customer,
+        reason=r.reason,
+        amount=r.amount,
+        items=(r.items or "").replace(";", ", "),
+        opened=r.opened_on,
+        status="resolved" if r.resolved_on else "open",
+        resolution=r.resolution,
+        note=r.note,
+    )
+
+
+@dispute_app.command("add")
+def dispute_add(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    reason: Annotated[
+        Reason, typer.Option("--reason", help="quality, service, promotion, downstream, cash, documents, price, other.")
+    ],
+    items: Annotated[
+        list[str] | None, typer.Option("--items", metavar="REF", help="Disputed items (repeatable).")
+    ] = None,
+    amount_: Annotated[str | None, typer.Option("--amount", metavar="AMOUNT", help="The amount in dispute.")] = None,
+    note: NoteOpt = None,
+) -> None:
+    """Record a dispute or excuse. Disputed items keep aging and stay on the morning list."""
+    from arcli.services.collections import add_dispute
+
+    did = add_dispute(
+        context(ctx, "dispute add"),
+        customer,
+        reason.value,
+        items=items,
+        amount=amount(amount_, "--amount") if amount_ else None,
+        note=note,
+    )
+    say(f"Dispute {did} opened ({reason.value}): answer it in writing with `ar dispute resolve {did} --resolution …`")
+
+
+@dispute_app.command("resolve")
+def dispute_resolve(
+    ctx: typer.Context,
+    dispute_id: Annotated[int, typer.Argument(metavar="ID")],
+    resolution: Annotated[str, typer.Option("--resolution", help="The written answer.")],
+) -> None:
+    """Close a dispute with a written resolution."""
+    from arcli.services.collections import resolve_dispute
+
+    r = resolve_dispute(context(ctx, "dispute resolve"), dispute_id, resolution)
+    say(f"Dispute {r.id} of {r.customer} resolved on {r.resolved_on}: {r.resolution}")
+
+
+@dispute_app.command("list")
+def dispute_list(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="Only open disputes.")] = False,
+    customer: CustomerOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Disputes, oldest first."""
+    from arcli.services.collections import list_disputes
+
+    rows = [_dispute_row(r) for r in list_disputes(context(ctx), open_only=open_only, customer=customer)]
+    emit(fmt, DISPUTE_COLS, rows, title="Disputes")
+
+
+# -- the morning list ----------------------------------------------------------------------------------------
+
+DUE_COLS = [
+    Col("rank", "#", "int"),
+    Col("customer", "Customer"),
+    Col("overdue", "Overdue", "money"),
+    Col("due", "Due", "money"),
+    Col("days_overdue", "Days", "int"),
+    Col("promise", "Promise"),
+    Col("grade", "Grade"),
+    Col("level", "Level"),
+    Col("action", "Action"),
+    Col("why", "Why"),
+]
+
+
+@app.command("due")
+def due_cmd(
+    ctx: typer.Context,
+    when: Annotated[str, typer.Argument(metavar="[WHEN]", help="The day (default today).")] = "today",
+    within: Annotated[
+        int, typer.Option("--within", metavar="N", help="Also items falling due in the next N days.")
+    ] = 0,
+    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many customers.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Who to chase today, in what order, and why."""
+    from arcli.services.collections import due
+
+    w = day(when, ctx, "WHEN")
+    rows = [r.__dict__ for r in due(context(ctx), w, within=within, rep=rep, limit=limit)]
+    if fmt is Format.json:
+        emit_json(plain_rows(DUE_COLS, rows))
+    elif fmt is Format.csv:
+        emit(fmt, DUE_COLS, rows)
+    elif rows:
+        emit(fmt, DUE_COLS, rows, title=f"Chase on {w.isoformat()}: {len(rows)} customer{'s' if len(rows) > 1 else ''}")
+    else:
+        say(f"Nobody to chase on {w.isoformat()}.")
+
+
+# -- configuration -------------------------------------------------------------------------------------------
+
+config_app = typer.Typer(
+    help="The collection policy: grace days, keep threshold, escalation ladder, cadence.", no_args_is_help=True
+)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="promise.grace_days, promise.threshold, escalation.ladder or cadence.")],
+    value: Annotated[str, typer.Argument(help="The new value; `default` restores the default.")],
+) -> None:
+    """Change a setting of the collection policy (stored in the ledger)."""
+    from arcli.services.collections import set_config
+
+    v = set_config(context(ctx, "config set"), key, None if value == "default" else value)
+    say(f"{key} = {v}" if v is not None else f"{key} is back to its default")
+
+
+@config_app.command("list")
+def config_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """The settings and their current values."""
+    from arcli.services.collections import SETTINGS, show_config
+
+    rows = [dict(key=k, value=v, source=src, meaning=SETTINGS[k]) for k, v, src in show_config(context(ctx))]
+    emit(fmt, [Col("key", "Setting"), Col("value", "Value"), Col("source", "Source"), Col("meaning", "Meaning")], rows)

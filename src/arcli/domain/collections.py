@@ -1,0 +1,242 @@
+"""Collection rules: promise outcomes, escalation levels, customer grades, follow-up cadence, and the ranking of
+the morning list. Plain functions of plain values; the defaults follow ``../shared/notes/domain.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from arcli.domain.money import format_amount
+
+# -- settings ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The knobs of collection practice; every one is configurable (`ar config set KEY VALUE`)."""
+
+    grace_days: int = 0  # a promise's window ends on by + grace
+    threshold: Decimal = Decimal(100)  # percent of the promised amount that makes a promise kept
+    ladder: tuple[int, ...] = (1, 15, 30, 60, 90)  # days overdue that start levels 1..5
+    cadence: tuple[int, int, int, int] = (14, 7, 3, 1)  # days between follow-ups for grades A..D
+
+
+LEVELS = (
+    "reminder before due",
+    "friendly call",
+    "firm call or visit",
+    "written warning",
+    "stop supply",
+    "legal action",
+)
+GRADES = "ABCD"
+
+# -- promises ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Promise:
+    id: int
+    made_on: date  # payments count from this day
+    by: date
+    amount: int
+    grace_days: int
+    superseded: bool = False
+
+    @property
+    def window_end(self) -> date:
+        return self.by + timedelta(days=self.grace_days)
+
+
+@dataclass(frozen=True)
+class PromiseOutcome:
+    promise: Promise
+    status: str  # open | kept | partly_kept | broken | superseded
+    paid: int  # payments counted towards it, fen
+
+
+def evaluate_promises(
+    promises: list[Promise], payments: list[tuple[date, int]], as_of: date, threshold: Decimal = Decimal(100)
+) -> list[PromiseOutcome]:
+    """Each promise's status as of a date.
+
+    Payments dated up to ``as_of`` are matched to promises oldest first: a payment counts towards the oldest
+    promise whose window (made_on .. by + grace) contains its date and that still lacks money; a superseded
+    promise takes no money. Kept: the counted payments reach amount × threshold (a promise can be kept early).
+    When the window has ended short of that: partly kept if anything arrived, else broken. Otherwise open.
+    """
+    live = sorted((p for p in promises if not p.superseded), key=lambda p: (p.made_on, p.id))
+    paid = {p.id: 0 for p in promises}
+    target = {p.id: _target(p.amount, threshold) for p in promises}
+    for day, amount in sorted(payments):
+        if day > as_of:
+            continue
+        left = amount
+        for p in live:
+            if left <= 0:
+                break
+            if p.made_on <= day <= p.window_end and paid[p.id] < p.amount:
+                take = min(left, p.amount - paid[p.id])
+                paid[p.id] += take
+                left -= take
+    out = []
+    for p in promises:
+        if p.superseded:
+            status = "superseded"
+        elif paid[p.id] >= target[p.id]:
+            status = "kept"
+        elif as_of <= p.window_end:
+            status = "open"
+        else:
+            status = "partly_kept" if paid[p.id] > 0 else "broken"
+        out.append(PromiseOutcome(p, status, paid[p.id]))
+    return out
+
+
+def _target(amount: int, threshold: Decimal) -> int:
+    return max(1, math.ceil(Decimal(amount) * threshold / 100))
+
+
+def keep_rate(outcomes: list[PromiseOutcome]) -> tuple[Decimal | None, Decimal | None]:
+    """Kept ÷ promises whose window has ended, by count and by amount (None when none has ended)."""
+    ended = [o for o in outcomes if o.status in ("kept", "partly_kept", "broken")]
+    if not ended:
+        return None, None
+    kept = [o for o in ended if o.status == "kept"]
+    by_count = Decimal(len(kept)) / len(ended) * 100
+    by_amount = Decimal(sum(o.promise.amount for o in kept)) / sum(o.promise.amount for o in ended) * 100
+    return by_count, by_amount
+
+
+# -- escalation, grade, cadence ------------------------------------------------------------------------------
+
+
+def escalation_level(days_overdue: int, broken_since_payment: int, ladder: tuple[int, ...] = Policy.ladder) -> int:
+    """0 (reminder before due) .. 5 (legal), from the oldest overdue item's days, raised one step per promise
+    broken since the customer's last payment (a payment is the only thing that lowers it)."""
+    level = sum(1 for start in ladder if days_overdue >= start)
+    if days_overdue > 0:
+        level += broken_since_payment
+    return min(level, len(LEVELS) - 1)
+
+
+@dataclass(frozen=True)
+class Grade:
+    letter: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def grade(keep_rate_pct: Decimal | None, avg_days_late: Decimal | None, broken_90d: int) -> Grade:
+    """A–D from the customer's record: promise keep rate, average days late (amount-weighted), broken promises in
+    the last 90 days. Each criterion gives a letter; the grade is the worst of them."""
+    letters, reasons = [], []
+    if keep_rate_pct is not None:
+        kr = keep_rate_pct
+        letters.append("A" if kr >= 90 else "B" if kr >= 70 else "C" if kr >= 40 else "D")
+        reasons.append(f"keeps {kr:.0f}% of promises")
+    else:
+        reasons.append("no promises yet")
+    if avg_days_late is not None:
+        d = avg_days_late
+        letters.append("A" if d <= 7 else "B" if d <= 20 else "C" if d <= 45 else "D")
+        reasons.append(f"pays {d:.0f} days late on average")
+    letters.append("A" if broken_90d == 0 else "B" if broken_90d == 1 else "C" if broken_90d == 2 else "D")
+    if broken_90d:
+        reasons.append(f"{broken_90d} broken promise{'s' if broken_90d > 1 else ''} in 90 days")
+    return Grade(max(letters) if letters else "A", reasons)
+
+
+def next_follow_up(
+    last_contact: date | None, scheduled: date | None, grade_letter: str, cadence: tuple[int, ...] = Policy.cadence
+) -> date | None:
+    """The logged ``--next`` date if any, else the last contact + the grade's cadence; None if never contacted."""
+    if scheduled is not None:
+        return scheduled
+    if last_contact is None:
+        return None
+    return last_contact + timedelta(days=cadence[GRADES.index(grade_letter)])
+
+
+# -- the morning list ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What is known about one customer on the day, as the ranking sees it."""
+
+    customer: str
+    overdue: int  # fen overdue on the day
+    due: int  # fen falling due in the window (today .. today + within)
+    days_overdue: int
+    grade: str
+    level: int
+    broken_unanswered: int  # broken promises not followed up since
+    promise_due_today: int  # fen promised for today
+    open_disputes: int
+    promise_status: str  # the latest promise's status, or "" when there is none
+    follow_up_due: bool
+
+
+BROKEN_POINTS = 40
+PROMISE_TODAY_POINTS = 40
+DISPUTE_POINTS = 10
+GRADE_POINTS = {"A": 0, "B": 5, "C": 10, "D": 20}
+
+
+def priority(s: Situation) -> Decimal:
+    """A deterministic score; higher is chased first.
+
+    10 × log10(1 + amount at stake in yuan) + 0.25 per day overdue (at most 45) + 40 per broken promise not yet
+    followed up (at most 3) + 40 if a payment is promised for today + 10 per open dispute (at most 2) + the
+    grade's weight (A 0, B 5, C 10, D 20). A broken promise weighs as much as a tenfold amount does ten times.
+    """
+    stake = Decimal(s.overdue + s.due) / 100
+    score = (10 * (1 + stake).log10()).quantize(Decimal("0.001"))
+    score += Decimal(min(s.days_overdue, 180)) / 4
+    score += BROKEN_POINTS * min(s.broken_unanswered, 3)
+    score += PROMISE_TODAY_POINTS if s.promise_due_today else 0
+    score += DISPUTE_POINTS * min(s.open_disputes, 2)
+    score += GRADE_POINTS[s.grade]
+    return score
+
+
+def action(s: Situation) -> str:
+    if s.open_disputes:
+        return "answer the dispute in writing"
+    if s.broken_unanswered:
+        return "call about the broken promise; " + LEVELS[max(s.level, 2)]
+    if s.promise_due_today:
+        return "check today's promised payment; call if it has not arrived"
+    if s.overdue:
+        return LEVELS[max(s.level, 1)]
+    return LEVELS[0]
+
+
+def why(s: Situation) -> str:
+    parts = []
+    if s.broken_unanswered:
+        parts.append(f"{s.broken_unanswered} broken promise{'s' if s.broken_unanswered > 1 else ''}")
+    if s.promise_due_today:
+        parts.append(f"promised {format_amount(s.promise_due_today)} today")
+    if s.overdue:
+        parts.append(f"{s.days_overdue} days overdue")
+        parts.append(f"{format_amount(s.overdue)} overdue")
+    if s.due:
+        parts.append(f"{format_amount(s.due)} falling due")
+    if s.open_disputes:
+        parts.append(f"{s.open_disputes} open dispute{'s' if s.open_disputes > 1 else ''}")
+    if s.follow_up_due and not (s.broken_unanswered or s.promise_due_today):
+        parts.append("follow-up due")
+    parts.append(f"grade {s.grade}")
+    return " · ".join(parts)
+
+
+def rank(situations: list[Situation]) -> list[tuple[int, Situation, Decimal]]:
+    """Sort by score, then amount overdue, then name: a total, deterministic order."""
+    scored = sorted(
+        ((priority(s), s) for s in situations), key=lambda x: (-x[0], -x[1].overdue, -x[1].due, x[1].customer)
+    )
+    return [(n, s, score) for n, (score, s) in enumerate(scored, start=1)]

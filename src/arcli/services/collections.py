@@ -1,0 +1,534 @@
+"""The collections workflow: promises, the contact log, disputes, credit holds, the policy settings, each
+customer's standing (level, grade, next follow-up), and the morning list (`ar due`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from arcli.domain import collections as rules
+from arcli.domain.collections import Policy, Promise, PromiseOutcome
+from arcli.domain.errors import Conflict, InputError, NotFound
+from arcli.domain.records import Customer
+from arcli.services.context import Context, unit_of_work
+from arcli.services.lookup import resolve
+from arcli.storage import Tx
+
+CHANNELS = ("call", "visit", "sms", "wechat", "email", "letter", "legal")
+REASONS = ("quality", "service", "promotion", "downstream", "cash", "documents", "price", "other")
+STATUSES = ("open", "kept", "partly_kept", "broken", "superseded")
+
+# -- policy --------------------------------------------------------------------------------------------------
+
+SETTINGS = {
+    "promise.grace_days": "days after a promise's date that payments still count (default 0)",
+    "promise.threshold": "percent of the promised amount that makes it kept (default 100)",
+    "escalation.ladder": "days overdue that start levels 1-5 (default 1,15,30,60,90)",
+    "cadence": "days between follow-ups for grades A,B,C,D (default 14,7,3,1)",
+}
+
+
+def _ints(text: str, n: int, key: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(x) for x in text.replace(" ", "").split(","))
+    except ValueError:
+        raise InputError(f"{key}: give {n} whole numbers separated by commas, not {text!r}") from None
+    if len(values) != n or any(v < 0 for v in values):
+        raise InputError(f"{key}: give {n} whole numbers (0 or more) separated by commas, not {text!r}")
+    return values
+
+
+def parse_setting(key: str, value: str) -> str:
+    """Validate a setting; return its canonical text."""
+    if key == "promise.grace_days":
+        return str(_ints(value, 1, key)[0])
+    if key == "promise.threshold":
+        try:
+            pct = Decimal(value.strip().rstrip("%"))
+        except InvalidOperation:
+            raise InputError(f"{key}: a percentage such as 100 or 90, not {value!r}") from None
+        if not 0 < pct <= 100:
+            raise InputError(f"{key}: a percentage above 0 and at most 100, not {value!r}")
+        return format(pct.normalize(), "f")
+    if key == "escalation.ladder":
+        ladder = _ints(value, 5, key)
+        if list(ladder) != sorted(ladder) or ladder[0] < 1:
+            raise InputError(f"{key}: five increasing day counts starting at 1 or more, not {value!r}")
+        return ",".join(map(str, ladder))
+    if key == "cadence":
+        cadence = _ints(value, 4, key)
+        if any(c < 1 for c in cadence):
+            raise InputError(f"{key}: four day counts of 1 or more, not {value!r}")
+        return ",".join(map(str, cadence))
+    raise InputError(f"unknown setting {key!r}: one of {', '.join(SETTINGS)}")
+
+
+def load_policy(tx: Tx) -> Policy:
+    s = tx.settings()
+    p = Policy()
+    return Policy(
+        grace_days=int(s.get("promise.grace_days", p.grace_days)),
+        threshold=Decimal(s.get("promise.threshold", p.threshold)),
+        ladder=tuple(int(x) for x in s["escalation.ladder"].split(",")) if "escalation.ladder" in s else p.ladder,
+        cadence=tuple(int(x) for x in s["cadence"].split(",")) if "cadence" in s else p.cadence,  # type: ignore[arg-type]
+    )
+
+
+def set_config(ctx: Context, key: str, value: str | None) -> str | None:
+    canonical = parse_setting(key, value) if value is not None else None
+    if value is None and key not in SETTINGS:
+        raise InputError(f"unknown setting {key!r}: one of {', '.join(SETTINGS)}")
+    with unit_of_work(ctx, write=True) as tx:
+        tx.set_setting(key, canonical)
+    return canonical
+
+
+def show_config(ctx: Context) -> list[tuple[str, str, str]]:
+    with unit_of_work(ctx, write=False) as tx:
+        stored = tx.settings()
+        p = load_policy(tx)
+    current = {
+        "promise.grace_days": str(p.grace_days),
+        "promise.threshold": format(p.threshold.normalize(), "f"),
+        "escalation.ladder": ",".join(map(str, p.ladder)),
+        "cadence": ",".join(map(str, p.cadence)),
+    }
+    return [(k, current[k], "set" if k in stored else "default") for k in SETTINGS]
+
+
+# -- promises ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PromiseView:
+    id: int
+    customer: str
+    amount: int
+    by: dt.date
+    made_on: dt.date
+    grace_days: int
+    items: list[str]
+    note: str | None
+    status: str
+    paid: int
+    chain: list[int] = field(default_factory=list)  # ids from the first promise on these items to this one
+
+
+def _promise(row: Any) -> Promise:
+    return Promise(row.id, row.made_on, row.by_date, int(row.amount), row.grace_days, bool(row.superseded))
+
+
+def _outcomes(tx: Tx, customer_id: int, as_of: dt.date, policy: Policy) -> tuple[list[Any], list[PromiseOutcome]]:
+    rows = tx.promises(customer_id)
+    outcomes = rules.evaluate_promises(
+        [_promise(r) for r in rows], tx.payments(customer_id, as_of), as_of, policy.threshold
+    )
+    return rows, outcomes
+
+
+def _views(rows: list[Any], outcomes: list[PromiseOutcome]) -> list[PromiseView]:
+    by_id = {r.id: r for r in rows}
+    views = []
+    for r, o in zip(rows, outcomes, strict=True):
+        chain = [r.id]
+        while by_id.get(chain[0]) is not None and by_id[chain[0]].supersedes_id is not None:
+            chain.insert(0, by_id[chain[0]].supersedes_id)
+        views.append(
+            PromiseView(
+                r.id,
+                r.customer,
+                int(r.amount),
+                r.by_date,
+                r.made_on,
+                r.grace_days,
+                r.items.split(";") if r.items else [],
+                r.note,
+                o.status,
+                o.paid,
+                chain,
+            )
+        )
+    return views
+
+
+def add_promise(
+    ctx: Context,
+    customer_key: str,
+    amount: int,
+    by: dt.date,
+    *,
+    items: list[str] | None = None,
+    note: str | None = None,
+    grace_days: int | None = None,
+) -> PromiseView:
+    """Record a promise to pay. A new promise on the same items (or, without items, the customer's open promise
+    without items) supersedes the open one it replaces; the chain is kept."""
+    if by < ctx.today:
+        raise InputError(f"--by {by} is in the past: a promise is to pay from today on")
+    if grace_days is not None and not 0 <= grace_days <= 365:
+        raise InputError("--grace must be between 0 and 365 days")
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        policy = load_policy(tx)
+        refs = sorted(set(items or []))
+        if refs:
+            open_refs = {i.ref for i in tx.open_items(customer.id)} | {
+                i.delivery_ref for i in tx.open_items(customer.id)
+            }
+            for ref in refs:
+                if ref not in open_refs:
+                    raise NotFound(f"--items {ref}: no open item or delivery {ref!r} of {customer.name}")
+        key = ";".join(refs) or None
+        rows, outcomes = _outcomes(tx, customer.id, ctx.today, policy)
+        replaced = [r.id for r, o in zip(rows, outcomes, strict=True) if o.status == "open" and r.items == key]
+        new_id = tx.insert_promise(
+            customer_id=customer.id,
+            amount=amount,
+            by_date=by,
+            made_on=ctx.today,
+            grace_days=policy.grace_days if grace_days is None else grace_days,
+            items=key,
+            supersedes_id=replaced[-1] if replaced else None,
+            note=note,
+            created_at=ctx.now,
+            actor=ctx.actor,
+        )
+        rows, outcomes = _outcomes(tx, customer.id, ctx.today, policy)
+        return next(v for v in _views(rows, outcomes) if v.id == new_id)
+
+
+def list_promises(ctx: Context, *, status: str | None = None, customer: str | None = None) -> list[PromiseView]:
+    if status is not None and status not in STATUSES:
+        raise InputError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+    with unit_of_work(ctx, write=False) as tx:
+        policy = load_policy(tx)
+        ids = [resolve(tx, customer).id] if customer is not None else sorted({r.customer_id for r in tx.promises()})
+        views = []
+        for cid in ids:
+            views += _views(*_outcomes(tx, cid, ctx.today, policy))
+    views.sort(key=lambda v: (v.by, v.id))
+    return [v for v in views if status is None or v.status == status]
+
+
+def show_promise(ctx: Context, promise_id: int) -> PromiseView:
+    with unit_of_work(ctx, write=False) as tx:
+        rows = tx.promises(promise_id=promise_id)
+        if not rows:
+            raise NotFound(f"no promise {promise_id}")
+        views = _views(*_outcomes(tx, rows[0].customer_id, ctx.today, load_policy(tx)))
+    return next(v for v in views if v.id == promise_id)
+
+
+# -- contact log, disputes, holds ----------------------------------------------------------------------------
+
+
+def add_contact(
+    ctx: Context,
+    customer_key: str,
+    channel: str,
+    *,
+    note: str | None = None,
+    outcome: str | None = None,
+    next_date: dt.date | None = None,
+) -> tuple[str, dt.date | None]:
+    if channel not in CHANNELS:
+        raise InputError(f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}")
+    if next_date is not None and next_date < ctx.today:
+        raise InputError(f"--next {next_date} is in the past")
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        tx.insert_contact(
+            customer_id=customer.id,
+            date=ctx.today,
+            channel=channel,
+            outcome=outcome,
+            note=note,
+            next_date=next_date,
+            created_at=ctx.now,
+            actor=ctx.actor,
+        )
+        if next_date is None:
+            standing = _standing(tx, customer, ctx.today, load_policy(tx))
+            next_date = standing.next_follow_up
+        return customer.name, next_date
+
+
+def list_contacts(ctx: Context, *, customer: str | None = None, limit: int | None = None) -> list[Any]:
+    with unit_of_work(ctx, write=False) as tx:
+        cid = resolve(tx, customer).id if customer else None
+        return tx.contacts(cid, limit)
+
+
+def add_dispute(
+    ctx: Context,
+    customer_key: str,
+    reason: str,
+    *,
+    items: list[str] | None = None,
+    amount: int | None = None,
+    note: str | None = None,
+) -> int:
+    if reason not in REASONS:
+        raise InputError(f"unknown reason {reason!r}: one of {', '.join(REASONS)}")
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        for ref in items or []:
+            found = tx.item_lookup(ref)
+            if found is None or found.customer_id != customer.id:
+                raise NotFound(f"--items {ref}: no item or delivery {ref!r} of {customer.name}")
+        return tx.insert_dispute(
+            customer_id=customer.id,
+            reason=reason,
+            amount=amount,
+            items=";".join(items or []) or None,
+            note=note,
+            opened_on=ctx.today,
+            created_at=ctx.now,
+            actor=ctx.actor,
+        )
+
+
+def resolve_dispute(ctx: Context, dispute_id: int, resolution: str) -> Any:
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise InputError("--resolution is empty: a dispute is closed with a written answer")
+    with unit_of_work(ctx, write=True) as tx:
+        rows = tx.disputes(dispute_id=dispute_id)
+        if not rows:
+            raise NotFound(f"no dispute {dispute_id}")
+        if rows[0].resolved_on is not None:
+            if rows[0].resolution == resolution:
+                return rows[0]
+            raise Conflict(f"dispute {dispute_id} was resolved already on {rows[0].resolved_on}")
+        tx.resolve_dispute(dispute_id, ctx.today, resolution)
+        return tx.disputes(dispute_id=dispute_id)[0]
+
+
+def list_disputes(ctx: Context, *, open_only: bool = False, customer: str | None = None) -> list[Any]:
+    with unit_of_work(ctx, write=False) as tx:
+        cid = resolve(tx, customer).id if customer else None
+        return tx.disputes(open_only=open_only, customer_id=cid)
+
+
+def set_hold(ctx: Context, customer_key: str, *, hold: bool, reason: str | None = None) -> tuple[str, bool]:
+    """Put a customer on credit hold, or release it. Returns (name, changed)."""
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        active = tx.active_hold(customer.id)
+        if hold and active is None:
+            tx.insert_hold(customer_id=customer.id, since=ctx.today, reason=reason, created_at=ctx.now)
+            return customer.name, True
+        if not hold and active is not None:
+            tx.release_hold(active.id, ctx.today)
+            return customer.name, True
+        return customer.name, False
+
+
+# -- a customer's standing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    level: int | None  # None: nothing open
+    level_name: str
+    grade: rules.Grade
+    keep_rate: Decimal | None
+    keep_rate_amount: Decimal | None
+    broken_90d: int
+    broken_since_payment: int
+    broken_unanswered: int
+    last_contact: dt.date | None
+    next_follow_up: dt.date | None
+    on_hold: bool
+    hold_reason: str | None
+    latest_promise: PromiseView | None
+    promised_today: int
+    open_disputes: int
+
+    @property
+    def next_step(self) -> str:
+        if self.open_disputes:
+            return "answer the dispute in writing"
+        if self.level is None:
+            return "nothing to collect"
+        return rules.LEVELS[self.level]
+
+
+_LOOK_UP: Any = object()  # "not given: query it"
+
+
+def _standing(
+    tx: Tx,
+    customer: Customer,
+    day: dt.date,
+    policy: Policy,
+    *,
+    oldest_due: Any = _LOOK_UP,
+    lateness: tuple[int, int] | None = None,
+    contact: Any = _LOOK_UP,
+) -> Standing:
+    """Level, grade, promises and follow-up of one customer on a day. The morning list passes what it has
+    already read for many customers at once (oldest_due, lateness, contact); alone, they are queried."""
+    rows, outcomes = _outcomes(tx, customer.id, day, policy)
+    views = _views(rows, outcomes)
+    rate, rate_amount = rules.keep_rate(outcomes)
+    last_pay = tx.last_payment(customer.id, day)
+    broken = [o for o in outcomes if o.status == "broken"]
+    broken_90d = sum(1 for o in broken if o.promise.window_end >= day - dt.timedelta(days=90))
+    broken_since_payment = sum(1 for o in broken if last_pay is None or o.promise.window_end >= last_pay)
+    if contact is _LOOK_UP:
+        contact = tx.last_contacts(day).get(customer.id)
+    last_contact, scheduled = contact if contact else (None, None)
+    broken_unanswered = sum(1 for o in broken if last_contact is None or o.promise.window_end >= last_contact)
+    if lateness is None:
+        lateness = tx.lateness(day, day - dt.timedelta(days=365), [customer.id]).get(customer.id, (0, 0))
+    weighted, amount = lateness
+    avg_late = Decimal(weighted) / amount if amount else None
+    g = rules.grade(rate, avg_late, broken_90d)
+    if oldest_due is _LOOK_UP:
+        b = tx.balances(day, customer_id=customer.id)[0]
+        oldest_due = b.oldest_due if int(b.open) else None
+        has_open = int(b.open) > 0
+    else:
+        has_open = True
+    days_overdue = (day - oldest_due).days if oldest_due else 0
+    level = rules.escalation_level(days_overdue, broken_since_payment, policy.ladder) if has_open else None
+    hold = tx.active_hold(customer.id, day)
+    live = [v for v in views if v.status != "superseded"]
+    return Standing(
+        level=level,
+        level_name=rules.LEVELS[level] if level is not None else "-",
+        grade=g,
+        keep_rate=rate,
+        keep_rate_amount=rate_amount,
+        broken_90d=broken_90d,
+        broken_since_payment=broken_since_payment,
+        broken_unanswered=broken_unanswered,
+        last_contact=last_contact,
+        next_follow_up=rules.next_follow_up(last_contact, scheduled, g.letter, policy.cadence),
+        on_hold=hold is not None,
+        hold_reason=hold.reason if hold is not None else None,
+        latest_promise=live[-1] if live else None,
+        promised_today=sum(v.amount - v.paid for v in views if v.status == "open" and v.by == day),
+        open_disputes=len(tx.disputes(open_only=True, customer_id=customer.id)),
+    )
+
+
+def standing(ctx: Context, customer_key: str) -> tuple[Customer, Standing]:
+    with unit_of_work(ctx, write=False) as tx:
+        customer = resolve(tx, customer_key)
+        return customer, _standing(tx, customer, ctx.today, load_policy(tx))
+
+
+def hold_problem(tx: Tx, customer: Customer, day: dt.date, adding: int) -> str | None:
+    """Why a delivery on ``day`` needs --force: a credit hold, the stop-supply level, or the credit limit, all
+    as they stood on that day (so that back-entering past deliveries is judged by the past)."""
+    policy = load_policy(tx)
+    st = _standing(tx, customer, day, policy)
+    if st.on_hold:
+        return f"{customer.name} is on credit hold" + (f" ({st.hold_reason})" if st.hold_reason else "")
+    if st.level is not None and st.level >= 4:
+        return f"{customer.name} is at the '{rules.LEVELS[st.level]}' level"
+    if customer.credit_limit is not None:
+        owed = int(tx.balances(day, customer_id=customer.id)[0].open)
+        if owed + adding > customer.credit_limit:
+            from arcli.domain.money import format_amount
+
+            return (
+                f"{customer.name} would owe {format_amount(owed + adding)}, over the credit limit of "
+                f"{format_amount(customer.credit_limit)}"
+            )
+    return None
+
+
+# -- the morning list ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueRow:
+    rank: int
+    customer: str
+    overdue: int
+    due: int
+    days_overdue: int
+    promise: str
+    grade: str
+    level: str
+    action: str
+    why: str
+    score: Decimal
+
+
+def due(
+    ctx: Context, when: dt.date, *, within: int = 0, rep: str | None = None, limit: int | None = None
+) -> list[DueRow]:
+    """Who to chase on a day, in order, and why (see `arcli.domain.collections.priority`).
+
+    A customer is on the list when it has money overdue and its follow-up date has come (or it was never
+    contacted), items falling due within the window, a promise due that day, a broken promise not yet followed
+    up, or an open dispute.
+    """
+    if within < 0:
+        raise InputError("--within must be 0 or more days")
+    with unit_of_work(ctx, write=False) as tx:
+        policy = load_policy(tx)
+        exposure = {r.id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
+        contacts = tx.last_contacts(when)
+        promised = {r.customer_id for r in tx.promises() if not r.superseded}
+        disputed = {r.customer_id for r in tx.disputes(open_only=True)}
+        ids = sorted(set(exposure) | promised | disputed)
+        lateness = tx.lateness(when, when - dt.timedelta(days=365), ids)
+        situations = []
+        for cid in ids:
+            customer = tx.customer_by_id(cid)
+            if rep is not None and customer.rep != rep:
+                continue
+            ex = exposure.get(cid)
+            st = _standing(
+                tx,
+                customer,
+                when,
+                policy,
+                oldest_due=ex.oldest_due if ex else None,
+                lateness=lateness.get(cid, (0, 0)),
+                contact=contacts.get(cid),
+            )
+            overdue, due_amt = (int(ex.overdue), int(ex.due)) if ex else (0, 0)
+            follow_up_due = overdue > 0 and (st.next_follow_up is None or st.next_follow_up <= when)
+            if not (follow_up_due or due_amt or st.promised_today or st.broken_unanswered or st.open_disputes):
+                continue
+            situations.append(
+                rules.Situation(
+                    customer=customer.name,
+                    overdue=overdue,
+                    due=due_amt,
+                    days_overdue=(when - ex.oldest_due).days if ex and ex.oldest_due else 0,
+                    grade=st.grade.letter,
+                    level=st.level if st.level is not None else 0,
+                    broken_unanswered=st.broken_unanswered,
+                    promise_due_today=st.promised_today,
+                    open_disputes=st.open_disputes,
+                    promise_status=st.latest_promise.status if st.latest_promise else "",
+                    follow_up_due=follow_up_due,
+                )
+            )
+    ranked = rules.rank(situations)
+    rows = [
+        DueRow(
+            rank=n,
+            customer=s.customer,
+            overdue=s.overdue,
+            due=s.due,
+            days_overdue=s.days_overdue,
+            promise=s.promise_status or "-",
+            grade=s.grade,
+            level=rules.LEVELS[s.level],
+            action=rules.action(s),
+            why=rules.why(s),
+            score=score,
+        )
+        for n, s, score in ranked
+    ]
+    return rows[:limit] if limit else rows
