@@ -294,3 +294,32 @@ def test_following_up_a_broken_promise_takes_it_off_the_top(book):
 def test_nobody_to_chase(ok):
     ok("customer", "add", "Quiet")
     assert ok("due").out == "Nobody to chase on 2026-11-23.\n"
+
+
+# -- message drafts ----------------------------------------------------------------------------------------
+def test_remind_follows_the_level_and_recaps_promises(agent, ar):
+    promise(agent, "HD", "152,300", "--by", "2026-11-24", as_of="2026-11-20")
+    text = agent("--as-of", "2026-11-26", "remind", "HD").out
+    # 10 days overdue + 1 broken promise: level 2, firm
+    assert text.startswith("鸿达医药代理,\n\n152,300.00 is now 10 days overdue:")
+    assert "HD-1" in text and "Please arrange payment in full by 2026-12-01" in text
+    assert "On 2026-11-20 you promised to pay 152,300.00 by 2026-11-24; we have received 0.00 of it." in text
+    warning = agent("--as-of", "2026-11-26", "remind", "HD", "--level", "3").out
+    assert (
+        warning.startswith("WRITTEN WARNING to 鸿达医药代理, 2026-11-26") and "stop all further deliveries" in warning
+    )
+    legal = agent("--as-of", "2026-11-26", "remind", "HD", "--level", "5", "--format", "json").json()
+    assert legal["level_name"] == "legal action" and "legal proceedings" in legal["text"]
+    assert ar("remind", "HD", "--level", "9").code == 2
+    agent("payment", "add", "HD", "152,300")
+    r = ar("remind", "HD")
+    assert r.code == 1 and "owes nothing" in r.err
+
+
+def test_remind_templates_can_be_overridden(agent, ar, tmp_path, monkeypatch):
+    monkeypatch.setenv("AR_TEMPLATES", str(tmp_path))
+    (tmp_path / "remind-1.txt").write_text("亲爱的$customer，您有$overdue_total逾期$days天。", encoding="utf-8")
+    assert agent("remind", "HD").out == "亲爱的鸿达医药代理，您有152,300.00逾期7天。\n"
+    (tmp_path / "remind-1.txt").write_text("Hello $nosuch", encoding="utf-8")
+    r = ar("remind", "HD")
+    assert r.code == 1 and "unknown or malformed placeholder" in r.err

@@ -11,7 +11,7 @@ from pathlib import Path
 from arcli.domain.dates import parse_date
 from arcli.domain.errors import ArError, InputError
 from arcli.domain.money import parse_amount
-from arcli.services import customers, entries
+from arcli.services import collections, customers, entries
 from arcli.services.context import Context, unit_of_work
 from arcli.storage import default_db_path, describe
 from arcli.storage.engine import HEAD
@@ -41,9 +41,7 @@ class DemoResult:
     path: Path
     context: Context  # a Context on the demo ledger, for showing it
     customers: int
-    deliveries: int
-    payments: int
-    voids: int
+    counts: dict[str, int]  # events posted, by kind
     story: str
 
 
@@ -66,7 +64,7 @@ def build_demo(ctx: Context, out: str | None, sample: Path | None = None) -> Dem
         _remove(path)
     data = tomllib.loads((sample or sample_file()).read_text(encoding="utf-8"))
     demo = dataclasses.replace(ctx, url=f"sqlite:///{path}", command="demo")
-    counts = {"delivery": 0, "payment": 0, "void": 0}
+    counts = {"delivery": 0, "payment": 0, "void": 0, "contact": 0, "promise": 0, "dispute": 0}
     try:
         for c in data["customer"]:
             limit = c.get("credit_limit")
@@ -82,6 +80,7 @@ def build_demo(ctx: Context, out: str | None, sample: Path | None = None) -> Dem
             )
         for e in data["event"]:
             kind, when = e["kind"], parse_date(e["date"], ctx.today)
+            at = dataclasses.replace(demo, today=when)  # contacts, promises and disputes are dated "today"
             if kind == "delivery":
                 entries.add_delivery(
                     demo,
@@ -91,6 +90,7 @@ def build_demo(ctx: Context, out: str | None, sample: Path | None = None) -> Dem
                     ref=e.get("ref"),
                     terms=e.get("terms"),
                     note=e.get("note"),
+                    force=e.get("force", False),
                 )
             elif kind == "payment":
                 entries.add_payment(
@@ -104,18 +104,40 @@ def build_demo(ctx: Context, out: str | None, sample: Path | None = None) -> Dem
                 )
             elif kind == "void":
                 entries.void(demo, e["what"], e["ref"], reason=e["reason"], date=when)
+            elif kind == "contact":
+                collections.add_contact(
+                    at,
+                    e["customer"],
+                    e["channel"],
+                    outcome=e.get("outcome"),
+                    note=e.get("note"),
+                    next_date=parse_date(e["next"], ctx.today) if "next" in e else None,
+                )
+            elif kind == "promise":
+                collections.add_promise(
+                    at,
+                    e["customer"],
+                    parse_amount(e["amount"]),
+                    parse_date(e["by"], ctx.today),
+                    items=e.get("items"),
+                    note=e.get("note"),
+                )
+            elif kind == "dispute":
+                did = collections.add_dispute(
+                    at,
+                    e["customer"],
+                    e["reason"],
+                    items=e.get("items"),
+                    note=e.get("note"),
+                    amount=parse_amount(e["amount"]) if "amount" in e else None,
+                )
+                if "resolved" in e:
+                    on = dataclasses.replace(demo, today=parse_date(e["resolved"], ctx.today))
+                    collections.resolve_dispute(on, did, e["resolution"])
             else:
                 raise InputError(f"sample ledger: unknown event kind {kind!r}")
             counts[kind] += 1
     except BaseException:
         _remove(path)
         raise
-    return DemoResult(
-        path,
-        demo,
-        len(data["customer"]),
-        counts["delivery"],
-        counts["payment"],
-        counts["void"],
-        data.get("story", "").strip(),
-    )
+    return DemoResult(path, demo, len(data["customer"]), counts, data.get("story", "").strip())

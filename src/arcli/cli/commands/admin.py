@@ -34,18 +34,24 @@ def demo(
     ] = None,
 ) -> None:
     """Build a sample ledger in a fresh file and show what the rep must chase."""
+    from arcli.cli.commands.collections import show_due
     from arcli.cli.commands.reports import show_balance
     from arcli.services.admin import build_demo
+    from arcli.services.collections import due
     from arcli.services.reports import balance
 
     c = context(ctx, "demo")
     result = build_demo(c, out)
+    n = result.counts
     say(
         f"Built the sample ledger at {result.path} as of {c.today.isoformat()}: {result.customers} customers, "
-        f"{result.deliveries} deliveries, {result.payments} payments, {result.voids} void."
+        f"{n['delivery']} deliveries, {n['payment']} payments, {n['void']} void, {n['promise']} promises, "
+        f"{n['contact']} contacts, {n['dispute']} disputes."
     )
     say(result.story)
     say("")
     show_balance(balance(result.context))
     say("")
-    say(f"Explore it: ar --db {result.path} ledger 鸿达医药代理   (or: export AR_DB={result.path})")
+    show_due(due(result.context, c.today), c.today)
+    say("")
+    say(f"Explore it: export AR_DB={result.path}; then ar due, ar customer show HONGDA, ar ledger 鸿达医药代理")

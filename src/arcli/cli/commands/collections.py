@@ -339,7 +339,11 @@ def due_cmd(
     from arcli.services.collections import due
 
     w = day(when, ctx, "WHEN")
-    rows = [r.__dict__ for r in due(context(ctx), w, within=within, rep=rep, limit=limit)]
+    show_due(due(context(ctx), w, within=within, rep=rep, limit=limit), w, fmt)
+
+
+def show_due(due_rows, w, fmt: Format = Format.table) -> None:
+    rows = [r.__dict__ for r in due_rows]
     if fmt is Format.json:
         emit_json(plain_rows(DUE_COLS, rows))
     elif fmt is Format.csv:
@@ -378,3 +382,28 @@ def config_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
     rows = [dict(key=k, value=v, source=src, meaning=SETTINGS[k]) for k, v, src in show_config(context(ctx))]
     emit(fmt, [Col("key", "Setting"), Col("value", "Value"), Col("source", "Source"), Col("meaning", "Meaning")], rows)
+
+
+# -- message drafts ------------------------------------------------------------------------------------------
+
+
+@app.command("remind")
+def remind_cmd(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    level: Annotated[
+        int | None,
+        typer.Option("--level", min=0, max=5, help="Tone: 0 reminder … 5 legal (default: the customer's level)."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Draft a ready-to-send reminder (SMS, WeChat or email text) in the tone of the escalation level."""
+    from arcli.services.remind import remind
+
+    r = remind(context(ctx), customer, level=level)
+    if fmt is Format.json:
+        emit_json({"customer": r.customer, "level": r.level, "level_name": r.level_name, "text": r.text})
+    else:
+        import sys
+
+        sys.stdout.write(r.text)
