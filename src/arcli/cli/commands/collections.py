@@ -349,7 +349,13 @@ def show_due(due_rows, w, fmt: Format = Format.table) -> None:
     elif fmt is Format.csv:
         emit(fmt, DUE_COLS, rows)
     elif rows:
-        emit(fmt, DUE_COLS, rows, title=f"Chase on {w.isoformat()}: {len(rows)} customer{'s' if len(rows) > 1 else ''}")
+        # for people: the action and its reasons share one two-line cell; "Due" only when something falls due
+        cols = [
+            c for c in DUE_COLS if c.key not in ("action", "why") and (c.key != "due" or any(r["due"] for r in rows))
+        ]
+        cols.append(Col("todo", "Action / why"))
+        people = [r | {"todo": f"{r['action']}\n  why: {r['why']}"} for r in rows]
+        emit(fmt, cols, people, title=f"Chase on {w.isoformat()}: {len(rows)} customer{'s' if len(rows) > 1 else ''}")
     else:
         say(f"Nobody to chase on {w.isoformat()}.")
 
