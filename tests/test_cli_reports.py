@@ -207,6 +207,32 @@ def test_balance_equals_deliveries_minus_payments_plus_minus_voids(tmp_path, cap
             "select count(*) from item i where (select coalesce(sum(amount),0) from allocation a where a.item_id=i.id)"
             " not between 0 and i.amount"
         ).fetchone() == (0,)
+        # the open items kept current equal the open items computed from the whole history
+        assert (
+            con.execute("select item_id, open from open_item order by item_id").fetchall()
+            == con.execute(
+                "select id, o from (select i.id, i.amount - coalesce((select sum(a.amount) from allocation a"
+                " where a.item_id = i.id), 0) as o from item i"
+                " where not exists (select 1 from entry r where r.reverses_id = i.entry_id)) where o > 0 order by id"
+            ).fetchall()
+        )
+        assert (
+            con.execute("select item_id, settled_on from settled_item order by item_id").fetchall()
+            == con.execute(
+                "select i.id, (select max(date) from allocation a where a.item_id = i.id and a.amount > 0) from item i"
+                " where not exists (select 1 from entry r where r.reverses_id = i.entry_id)"
+                " and (select coalesce(sum(amount), 0) from allocation a where a.item_id = i.id) >= i.amount"
+                " order by i.id"
+            ).fetchall()
+        )
+        assert (
+            con.execute("select payment_id, credit from open_credit order by payment_id").fetchall()
+            == con.execute(
+                "select id, c from (select p.id, -p.delta - coalesce((select sum(a.amount) from allocation a"
+                " where a.payment_id = p.id), 0) as c from entry p where p.kind = 'payment'"
+                " and not exists (select 1 from entry r where r.reverses_id = p.id)) where c > 0 order by id"
+            ).fetchall()
+        )
         assert con.execute(
             "select count(*) from entry p where p.kind='payment' and"
             " (select coalesce(sum(amount),0) from allocation a where a.payment_id=p.id) not between 0 and -p.delta"

@@ -128,7 +128,7 @@ def _outcomes(tx: Tx, customer_id: int, as_of: dt.date, policy: Policy) -> tuple
     return rows, outcomes
 
 
-def _views(rows: list[Any], outcomes: list[PromiseOutcome]) -> list[PromiseView]:
+def _views(rows: list[Any], outcomes: list[PromiseOutcome], customer: str | None = None) -> list[PromiseView]:
     by_id = {r.id: r for r in rows}
     views = []
     for r, o in zip(rows, outcomes, strict=True):
@@ -138,7 +138,7 @@ def _views(rows: list[Any], outcomes: list[PromiseOutcome]) -> list[PromiseView]
         views.append(
             PromiseView(
                 r.id,
-                r.customer,
+                customer or r.customer,
                 int(r.amount),
                 r.by_date,
                 r.made_on,
@@ -250,8 +250,7 @@ def add_contact(
             actor=ctx.actor,
         )
         if next_date is None:
-            standing = _standing(tx, customer, ctx.today, load_policy(tx))
-            next_date = standing.next_follow_up
+            next_date = _standing_of(tx, customer, ctx.today, load_policy(tx)).next_follow_up
         return customer.name, next_date
 
 
@@ -356,46 +355,67 @@ class Standing:
         return rules.LEVELS[self.level]
 
 
-_LOOK_UP: Any = object()  # "not given: query it"
+HISTORY_DAYS = 365  # grades, keep rates and lateness look at the last 12 months
 
 
-def _standing(
-    tx: Tx,
-    customer: Customer,
-    day: dt.date,
-    policy: Policy,
-    *,
-    oldest_due: Any = _LOOK_UP,
-    lateness: tuple[int, int] | None = None,
-    contact: Any = _LOOK_UP,
-) -> Standing:
-    """Level, grade, promises and follow-up of one customer on a day. The morning list passes what it has
-    already read for many customers at once (oldest_due, lateness, contact); alone, they are queried."""
-    rows, outcomes = _outcomes(tx, customer.id, day, policy)
-    views = _views(rows, outcomes)
+@dataclass
+class _Facts:
+    """What the standing of one customer is computed from; loaded for many customers at once."""
+
+    customer: Customer
+    promises: list[Any] = field(default_factory=list)  # promise rows dated within the history window
+    payments: list[tuple[dt.date, int]] = field(default_factory=list)  # since its oldest such promise was made
+    last_payment: dt.date | None = None
+    contact: tuple[dt.date, dt.date | None] | None = None
+    lateness: tuple[int, int] = (0, 0)
+    oldest_due: dt.date | None = None
+    has_open: bool = False
+    open_disputes: int = 0
+    hold: Any = None
+
+
+def _load_facts(
+    tx: Tx, customers: dict[int, Customer], day: dt.date, open_state: dict[int, tuple[bool, dt.date | None]]
+) -> dict[int, _Facts]:
+    """Facts for many customers with one query per kind (never one per customer)."""
+    ids = sorted(customers)
+    since = day - dt.timedelta(days=HISTORY_DAYS)
+    facts = {cid: _Facts(customers[cid]) for cid in ids}
+    for cid, (has_open, oldest_due) in open_state.items():
+        if cid in facts:
+            facts[cid].has_open, facts[cid].oldest_due = has_open, oldest_due
+    for r in tx.promises_for(ids, since):
+        facts[r.customer_id].promises.append(r)
+    first_made = {cid: min(r.made_on for r in f.promises) for cid, f in facts.items() if f.promises}
+    for cid, d, amount in tx.payments_for(first_made, day):
+        facts[cid].payments.append((d, amount))
+        # only the last payment after the oldest promise matters: a broken promise is "since the last payment"
+        # when it ended after it, and every promise ended after a payment made before the oldest was made
+        facts[cid].last_payment = max(d, facts[cid].last_payment or d)
+    contacts = tx.last_contacts(day)
+    lateness = tx.lateness(day, since, ids)
+    disputes = tx.open_dispute_counts(ids)
+    for cid, f in facts.items():
+        f.contact = contacts.get(cid)
+        f.lateness = lateness.get(cid, (0, 0))
+        f.open_disputes = disputes.get(cid, 0)
+    return facts
+
+
+def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
+    """Level, grade, promises and follow-up of one customer on a day: a pure function of its facts."""
+    outcomes = rules.evaluate_promises([_promise(r) for r in f.promises], f.payments, day, policy.threshold)
+    views = _views(f.promises, outcomes, customer=f.customer.name)
     rate, rate_amount = rules.keep_rate(outcomes)
-    last_pay = tx.last_payment(customer.id, day)
     broken = [o for o in outcomes if o.status == "broken"]
     broken_90d = sum(1 for o in broken if o.promise.window_end >= day - dt.timedelta(days=90))
-    broken_since_payment = sum(1 for o in broken if last_pay is None or o.promise.window_end >= last_pay)
-    if contact is _LOOK_UP:
-        contact = tx.last_contacts(day).get(customer.id)
-    last_contact, scheduled = contact if contact else (None, None)
+    broken_since_payment = sum(1 for o in broken if f.last_payment is None or o.promise.window_end >= f.last_payment)
+    last_contact, scheduled = f.contact if f.contact else (None, None)
     broken_unanswered = sum(1 for o in broken if last_contact is None or o.promise.window_end >= last_contact)
-    if lateness is None:
-        lateness = tx.lateness(day, day - dt.timedelta(days=365), [customer.id]).get(customer.id, (0, 0))
-    weighted, amount = lateness
-    avg_late = Decimal(weighted) / amount if amount else None
-    g = rules.grade(rate, avg_late, broken_90d)
-    if oldest_due is _LOOK_UP:
-        b = tx.balances(day, customer_id=customer.id)[0]
-        oldest_due = b.oldest_due if int(b.open) else None
-        has_open = int(b.open) > 0
-    else:
-        has_open = True
-    days_overdue = (day - oldest_due).days if oldest_due else 0
-    level = rules.escalation_level(days_overdue, broken_since_payment, policy.ladder) if has_open else None
-    hold = tx.active_hold(customer.id, day)
+    weighted, amount = f.lateness
+    g = rules.grade(rate, Decimal(weighted) / amount if amount else None, broken_90d)
+    days_overdue = (day - f.oldest_due).days if f.oldest_due else 0
+    level = rules.escalation_level(days_overdue, broken_since_payment, policy.ladder) if f.has_open else None
     live = [v for v in views if v.status != "superseded"]
     return Standing(
         level=level,
@@ -408,25 +428,33 @@ def _standing(
         broken_unanswered=broken_unanswered,
         last_contact=last_contact,
         next_follow_up=rules.next_follow_up(last_contact, scheduled, g.letter, policy.cadence),
-        on_hold=hold is not None,
-        hold_reason=hold.reason if hold is not None else None,
+        on_hold=f.hold is not None,
+        hold_reason=f.hold.reason if f.hold is not None else None,
         latest_promise=live[-1] if live else None,
         promised_today=sum(v.amount - v.paid for v in views if v.status == "open" and v.by == day),
-        open_disputes=len(tx.disputes(open_only=True, customer_id=customer.id)),
+        open_disputes=f.open_disputes,
     )
+
+
+def _standing_of(tx: Tx, customer: Customer, day: dt.date, policy: Policy) -> Standing:
+    b = tx.balances(day, customer_id=customer.id)[0]
+    has_open = int(b.open) > 0
+    f = _load_facts(tx, {customer.id: customer}, day, {customer.id: (has_open, b.oldest_due if has_open else None)})
+    f[customer.id].hold = tx.active_hold(customer.id, day)
+    return _standing(f[customer.id], day, policy)
 
 
 def standing(ctx: Context, customer_key: str) -> tuple[Customer, Standing]:
     with unit_of_work(ctx, write=False) as tx:
         customer = resolve(tx, customer_key)
-        return customer, _standing(tx, customer, ctx.today, load_policy(tx))
+        return customer, _standing_of(tx, customer, ctx.today, load_policy(tx))
 
 
 def hold_problem(tx: Tx, customer: Customer, day: dt.date, adding: int) -> str | None:
     """Why a delivery on ``day`` needs --force: a credit hold, the stop-supply level, or the credit limit, all
     as they stood on that day (so that back-entering past deliveries is judged by the past)."""
     policy = load_policy(tx)
-    st = _standing(tx, customer, day, policy)
+    st = _standing_of(tx, customer, day, policy)
     if st.on_hold:
         return f"{customer.name} is on credit hold" + (f" ({st.hold_reason})" if st.hold_reason else "")
     if st.level is not None and st.level >= 4:
@@ -475,45 +503,34 @@ def due(
     with unit_of_work(ctx, write=False) as tx:
         policy = load_policy(tx)
         exposure = {r.id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
-        contacts = tx.last_contacts(when)
-        promised = {r.customer_id for r in tx.promises() if not r.superseded}
-        disputed = {r.customer_id for r in tx.disputes(open_only=True)}
-        ids = sorted(set(exposure) | promised | disputed)
-        lateness = tx.lateness(when, when - dt.timedelta(days=365), ids)
-        situations = []
-        for cid in ids:
-            customer = tx.customer_by_id(cid)
-            if rep is not None and customer.rep != rep:
-                continue
-            ex = exposure.get(cid)
-            st = _standing(
-                tx,
-                customer,
-                when,
-                policy,
-                oldest_due=ex.oldest_due if ex else None,
-                lateness=lateness.get(cid, (0, 0)),
-                contact=contacts.get(cid),
+        since = when - dt.timedelta(days=HISTORY_DAYS)
+        ids = set(exposure) | tx.customers_with_live_promises(since) | tx.customers_with_open_disputes()
+        customers = {cid: c for cid, c in tx.customers_by_ids(sorted(ids)).items() if rep is None or c.rep == rep}
+        open_state = {cid: (True, ex.oldest_due) for cid, ex in exposure.items()}
+        facts = _load_facts(tx, customers, when, open_state)
+    situations = []
+    for cid, f in facts.items():
+        st = _standing(f, when, policy)
+        ex = exposure.get(cid)
+        overdue, due_amt = (int(ex.overdue), int(ex.due)) if ex else (0, 0)
+        follow_up_due = overdue > 0 and (st.next_follow_up is None or st.next_follow_up <= when)
+        if not (follow_up_due or due_amt or st.promised_today or st.broken_unanswered or st.open_disputes):
+            continue
+        situations.append(
+            rules.Situation(
+                customer=f.customer.name,
+                overdue=overdue,
+                due=due_amt,
+                days_overdue=(when - ex.oldest_due).days if ex and ex.oldest_due else 0,
+                grade=st.grade.letter,
+                level=st.level if st.level is not None else 0,
+                broken_unanswered=st.broken_unanswered,
+                promise_due_today=st.promised_today,
+                open_disputes=st.open_disputes,
+                promise_status=st.latest_promise.status if st.latest_promise else "",
+                follow_up_due=follow_up_due,
             )
-            overdue, due_amt = (int(ex.overdue), int(ex.due)) if ex else (0, 0)
-            follow_up_due = overdue > 0 and (st.next_follow_up is None or st.next_follow_up <= when)
-            if not (follow_up_due or due_amt or st.promised_today or st.broken_unanswered or st.open_disputes):
-                continue
-            situations.append(
-                rules.Situation(
-                    customer=customer.name,
-                    overdue=overdue,
-                    due=due_amt,
-                    days_overdue=(when - ex.oldest_due).days if ex and ex.oldest_due else 0,
-                    grade=st.grade.letter,
-                    level=st.level if st.level is not None else 0,
-                    broken_unanswered=st.broken_unanswered,
-                    promise_due_today=st.promised_today,
-                    open_disputes=st.open_disputes,
-                    promise_status=st.latest_promise.status if st.latest_promise else "",
-                    follow_up_due=follow_up_due,
-                )
-            )
+        )
     ranked = rules.rank(situations)
     rows = [
         DueRow(

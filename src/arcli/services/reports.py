@@ -33,6 +33,12 @@ class BalanceReport:
     as_of: dt.date
     rows: list[BalanceRow]
     totals: BalanceRow
+    net_open: int  # Σ open − Σ credit over every customer (whatever rows a filter keeps)
+    ledger_total: int  # Σ deliveries − Σ payments ± voids over the whole ledger, summed independently
+
+    @property
+    def reconciled(self) -> bool:
+        return self.net_open == self.ledger_total
 
 
 def balance_rows(tx: Tx, as_of: dt.date, *, customer_id: int | None = None) -> list[BalanceRow]:
@@ -59,6 +65,8 @@ def balance_rows(tx: Tx, as_of: dt.date, *, customer_id: int | None = None) -> l
 def balance(ctx: Context, *, rep: str | None = None, include_settled: bool = True) -> BalanceReport:
     with unit_of_work(ctx, write=False) as tx:
         rows = balance_rows(tx, ctx.today)
+        ledger_total = tx.ledger_total(ctx.today)
+    everyone = sum(r.open - r.credit for r in rows)
     if rep is not None:
         rows = [r for r in rows if r.rep == rep]
     if not include_settled:
@@ -75,7 +83,7 @@ def balance(ctx: Context, *, rep: str | None = None, include_settled: bool = Tru
         balance=sum(r.balance for r in rows),
         oldest_overdue_days=max((r.oldest_overdue_days for r in rows), default=0),
     )
-    return BalanceReport(ctx.today, rows, totals)
+    return BalanceReport(ctx.today, rows, totals, everyone, ledger_total)
 
 
 @dataclass(frozen=True)

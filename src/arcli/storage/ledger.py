@@ -24,7 +24,21 @@ from arcli.domain.allocation import OpenItem
 from arcli.domain.errors import ArError, Conflict
 from arcli.domain.records import Customer as CustomerRecord
 from arcli.storage.engine import ensure_schema, open_engine
-from arcli.storage.models import Allocation, Contact, Customer, Dispute, Entry, Hold, Item, Promise, Sale, Setting
+from arcli.storage.models import (
+    Allocation,
+    Contact,
+    Customer,
+    Dispute,
+    Entry,
+    Hold,
+    Item,
+    OpenCredit,
+    Promise,
+    Sale,
+    Setting,
+    SettledItem,
+)
+from arcli.storage.models import OpenItem as OpenItemRow
 
 C = Customer.__table__
 S = Sale.__table__
@@ -36,6 +50,16 @@ K = Contact.__table__
 DS = Dispute.__table__
 H = Hold.__table__
 ST = Setting.__table__
+O = OpenItemRow.__table__  # noqa: E741
+SI = SettledItem.__table__
+OC = OpenCredit.__table__
+CHUNK = 5_000  # ids per IN (...) list
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    ids = list(ids)
+    for n in range(0, len(ids), CHUNK):
+        yield ids[n : n + CHUNK]
 
 
 class Ledger:
@@ -186,17 +210,92 @@ class Tx:
         return int(self.conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()) + 1
 
     def insert_entry(self, **fields: Any) -> int:
-        return self.conn.execute(insert(E).values(**fields)).inserted_primary_key[0]
+        new_id = self.conn.execute(insert(E).values(**fields)).inserted_primary_key[0]
+        if fields.get("kind") == "payment":
+            self.refresh_credit([new_id])
+        if fields.get("reverses_id") is not None:
+            self.refresh_open([r.id for r in self.items_of(fields["reverses_id"])])
+            self.refresh_credit([fields["reverses_id"]])
+        return new_id
+
+    def entries_after(self, day: dt.date) -> bool:
+        """Whether anything is dated after a day (if not, "as of that day" is the current state)."""
+        return self.conn.execute(select(literal(1)).where(E.c.date > day).limit(1)).first() is not None
 
     # -- items and allocations ---------------------------------------------------------------------------
     def insert_items(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        return [self.conn.execute(insert(I).values(**r)).inserted_primary_key[0] for r in rows]
+        ids = [self.conn.execute(insert(I).values(**r)).inserted_primary_key[0] for r in rows]
+        self.refresh_open(ids)
+        return ids
+
+    def refresh_open(self, item_ids: Sequence[int]) -> None:
+        """Recompute ``open_item`` for these items from the ledger itself (all recorded allocations)."""
+        for chunk in _chunks(sorted(set(item_ids))):
+            self.conn.execute(O.delete().where(O.c.item_id.in_(chunk)))
+            open_amt = (I.c.amount - _paid_on_item(None)).label("open")
+            q = select(I.c.id, I.c.customer_id, I.c.due_date, I.c.delivery_date, open_amt).where(
+                I.c.id.in_(chunk), ~_reversed_by(I.c.entry_id, None)
+            )
+            sub = q.subquery()
+            self.conn.execute(
+                insert(O).from_select(
+                    ["item_id", "customer_id", "due_date", "delivery_date", "open"],
+                    select(sub).where(sub.c.open > 0),
+                )
+            )
+            self.conn.execute(SI.delete().where(SI.c.item_id.in_(chunk)))
+            last = select(func.max(A.c.date)).where(A.c.item_id == sub.c.id, A.c.amount > 0).scalar_subquery()
+            paid_in_full = (
+                select(sub.c.id, sub.c.customer_id, sub.c.due_date, last, I.c.amount)
+                .join(I, I.c.id == sub.c.id)
+                .where(sub.c.open <= 0)
+            )
+            self.conn.execute(
+                insert(SI).from_select(["item_id", "customer_id", "due_date", "settled_on", "amount"], paid_in_full)
+            )
+
+    def refresh_credit(self, payment_ids: Sequence[int]) -> None:
+        """Recompute ``open_credit`` for these payments from the ledger itself."""
+        for chunk in _chunks(sorted(set(payment_ids))):
+            self.conn.execute(OC.delete().where(OC.c.payment_id.in_(chunk)))
+            credit = (-E.c.delta - _applied_from_payment(E.c.id, None)).label("credit")
+            sub = (
+                select(E.c.id, E.c.customer_id, E.c.date, credit)
+                .where(E.c.id.in_(chunk), E.c.kind == "payment", ~_reversed_by(E.c.id, None))
+                .subquery()
+            )
+            self.conn.execute(
+                insert(OC).from_select(
+                    ["payment_id", "customer_id", "date", "credit"], select(sub).where(sub.c.credit > 0)
+                )
+            )
 
     def open_items(
         self, customer_id: int, *, as_of: dt.date | None = None, entry_id: int | None = None
     ) -> list[OpenItem]:
-        """The customer's items with money still open, oldest due first."""
+        """The customer's items with money still open, oldest due first (now, or as of a date)."""
         d = E.alias("d")
+        if as_of is None:
+            q = (
+                select(I.c.id, I.c.ref, d.c.ref.label("delivery_ref"), I.c.delivery_date, I.c.due_date, O.c.open)
+                .join(I, I.c.id == O.c.item_id)
+                .join(d, d.c.id == I.c.entry_id)
+                .where(O.c.customer_id == customer_id)
+                .order_by(O.c.due_date, I.c.delivery_date, I.c.id)
+            )
+            if entry_id is not None:
+                q = q.where(I.c.entry_id == entry_id)
+            return [
+                OpenItem(
+                    id=r.id,
+                    ref=r.ref,
+                    delivery_ref=r.delivery_ref,
+                    delivered=r.delivery_date,
+                    due=r.due_date,
+                    open=int(r.open),
+                )
+                for r in self.conn.execute(q)
+            ]
         open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
         q = (
             select(I.c.id, I.c.ref, d.c.ref.label("delivery_ref"), I.c.delivery_date, I.c.due_date, open_amt)
@@ -233,6 +332,14 @@ class Tx:
 
     def payment_credits(self, customer_id: int, *, as_of: dt.date | None = None) -> list[tuple[int, str, dt.date, int]]:
         """Payments with money not yet applied (on-account credit), oldest first: (id, ref, date, credit)."""
+        if as_of is None:
+            q = (
+                select(OC.c.payment_id, E.c.ref, OC.c.date, OC.c.credit)
+                .join(E, E.c.id == OC.c.payment_id)
+                .where(OC.c.customer_id == customer_id)
+                .order_by(OC.c.date, OC.c.payment_id)
+            )
+            return [(r[0], r[1], r[2], int(r[3])) for r in self.conn.execute(q)]
         credit = (-E.c.delta - _applied_from_payment(E.c.id, as_of)).label("credit")
         q = select(E.c.id, E.c.ref, E.c.date, credit).where(
             E.c.kind == "payment", E.c.customer_id == customer_id, ~_reversed_by(E.c.id, as_of)
@@ -246,6 +353,8 @@ class Tx:
     def insert_allocations(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.conn.execute(insert(A), list(rows))
+            self.refresh_open([r["item_id"] for r in rows])
+            self.refresh_credit([r["payment_id"] for r in rows])
 
     def net_allocations(self, *, payment_id: int | None = None, delivery_id: int | None = None) -> list[Any]:
         """Allocations still standing (net of earlier reversals), per payment and item."""
@@ -288,7 +397,13 @@ class Tx:
 
     # -- reports -----------------------------------------------------------------------------------------
     def balances(self, as_of: dt.date, *, customer_id: int | None = None) -> list[Any]:
-        """Per customer: balance, open, overdue, not_due, credit, oldest overdue due date, as of a date."""
+        """Per customer: balance, open, overdue, not_due, credit, oldest overdue due date, as of a date.
+
+        For all customers on a day after which nothing is dated, this reads the tables kept current and the
+        balance is open − credit; otherwise (one customer, or a past day) it is computed from the history.
+        """
+        if customer_id is None and not self.entries_after(as_of):
+            return self._balances_now(as_of)
         d = E.alias("d")
         open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
         items = (
@@ -335,7 +450,6 @@ class Tx:
                 item_sums.c.oldest_due,
                 func.coalesce(credit_sums.c.credit, 0).label("credit"),
                 func.coalesce(bal_sums.c.balance, 0).label("balance"),
-                bal_sums.c.customer_id.is_not(None).label("has_entries"),
             )
             .select_from(C)
             .outerjoin(item_sums, item_sums.c.customer_id == C.c.id)
@@ -346,6 +460,48 @@ class Tx:
         if customer_id is not None:
             q = q.where(C.c.id == customer_id)
         return self.conn.execute(q).all()
+
+    def _balances_now(self, as_of: dt.date) -> list[Any]:
+        overdue = O.c.due_date < as_of
+        item_sums = (
+            select(
+                O.c.customer_id,
+                func.sum(O.c.open).label("open"),
+                func.sum(case((overdue, O.c.open), else_=0)).label("overdue"),
+                func.min(case((overdue, O.c.due_date), else_=None)).label("oldest_due"),
+            ).group_by(O.c.customer_id)
+        ).subquery()
+        credit_sums = (
+            select(OC.c.customer_id, func.sum(OC.c.credit).label("credit")).group_by(OC.c.customer_id)
+        ).subquery()
+        open_ = func.coalesce(item_sums.c.open, 0)
+        credit = func.coalesce(credit_sums.c.credit, 0)
+        q = (
+            select(
+                C.c.id,
+                C.c.name,
+                C.c.code,
+                C.c.rep,
+                C.c.credit_limit,
+                open_.label("open"),
+                func.coalesce(item_sums.c.overdue, 0).label("overdue"),
+                item_sums.c.oldest_due,
+                credit.label("credit"),
+                (open_ - credit).label("balance"),
+            )
+            .select_from(C)
+            .outerjoin(item_sums, item_sums.c.customer_id == C.c.id)
+            .outerjoin(credit_sums, credit_sums.c.customer_id == C.c.id)
+            .order_by(C.c.name)
+        )
+        return self.conn.execute(q).all()
+
+    def ledger_total(self, as_of: dt.date) -> int:
+        """Σ of every entry's effect up to a date: deliveries − payments ± voids, over all customers."""
+        q = select(func.coalesce(func.sum(E.c.delta), 0))
+        if self.entries_after(as_of):  # else a plain scan: cheaper than walking the date index
+            q = q.where(E.c.date <= as_of)
+        return int(self.conn.execute(q).scalar_one())
 
     def balance_before(self, customer_id: int, day: dt.date) -> int:
         q = select(func.coalesce(func.sum(E.c.delta), 0)).where(E.c.customer_id == customer_id, E.c.date < day)
@@ -388,12 +544,6 @@ class Tx:
             E.c.kind == "payment", E.c.customer_id == customer_id, E.c.date <= as_of, ~_reversed_by(E.c.id, as_of)
         )
         return [(r[0], int(r[1])) for r in self.conn.execute(q)]
-
-    def last_payment(self, customer_id: int, as_of: dt.date) -> dt.date | None:
-        q = select(func.max(E.c.date)).where(
-            E.c.kind == "payment", E.c.customer_id == customer_id, E.c.date <= as_of, ~_reversed_by(E.c.id, as_of)
-        )
-        return self.conn.execute(q).scalar()
 
     def insert_contact(self, **fields: Any) -> int:
         return self.conn.execute(insert(K).values(**fields)).inserted_primary_key[0]
@@ -459,6 +609,8 @@ class Tx:
         """
         if not customer_ids:
             return {}
+        if not self.entries_after(as_of):
+            return self._lateness_now(as_of, since, customer_ids)
         paid = _paid_on_item(as_of)
         last = (
             select(func.max(A.c.date)).where(A.c.item_id == I.c.id, A.c.date <= as_of, A.c.amount > 0)
@@ -478,15 +630,44 @@ class Tx:
         )
         return {r.customer_id: (int(r.weighted or 0), int(r.amount or 0)) for r in self.conn.execute(q)}
 
+    def _lateness_now(self, as_of: dt.date, since: dt.date, customer_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """`lateness` from the tables kept current: settled items by their settle day, open ones until as_of."""
+        out: dict[int, list[int]] = {}
+        for chunk in _chunks(sorted(customer_ids)):
+            late_s = self._days(SI.c.settled_on, SI.c.due_date)
+            settled = select(SI.c.customer_id, SI.c.amount, case((late_s > 0, late_s), else_=0).label("late")).where(
+                SI.c.customer_id.in_(chunk), SI.c.due_date >= since, SI.c.due_date <= as_of
+            )
+            late_o = self._days(literal(as_of, Date), O.c.due_date)
+            still_open = (
+                select(O.c.customer_id, I.c.amount, case((late_o > 0, late_o), else_=0).label("late"))
+                .join(I, I.c.id == O.c.item_id)
+                .where(O.c.customer_id.in_(chunk), O.c.due_date >= since, O.c.due_date <= as_of)
+            )
+            u = settled.union_all(still_open).subquery()
+            q = select(u.c.customer_id, func.sum(u.c.amount * u.c.late), func.sum(u.c.amount)).group_by(u.c.customer_id)
+            for cid, weighted, amount in self.conn.execute(q):
+                acc = out.setdefault(cid, [0, 0])
+                acc[0] += int(weighted or 0)
+                acc[1] += int(amount or 0)
+        return {cid: (w, a) for cid, (w, a) in out.items()}
+
     def exposure(self, as_of: dt.date, horizon: dt.date, *, rep: str | None = None) -> list[Any]:
-        """Customers with money open as of a date: overdue, falling due by ``horizon``, oldest overdue due date."""
-        d = E.alias("d")
-        open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
-        it = (
-            select(I.c.customer_id, I.c.due_date, open_amt)
-            .join(d, d.c.id == I.c.entry_id)
-            .where(I.c.delivery_date <= as_of, I.c.due_date <= horizon, ~_reversed_by(I.c.entry_id, as_of))
-        ).subquery()
+        """Customers with money open as of a date: overdue, falling due by ``horizon``, oldest overdue due date.
+
+        When nothing is dated after ``as_of`` this reads the open items kept current (``open_item``); otherwise it
+        recomputes them from the history as of that date.
+        """
+        if not self.entries_after(as_of):
+            it = select(O.c.customer_id, O.c.due_date, O.c.open).where(O.c.due_date <= horizon).subquery()
+        else:
+            d = E.alias("d")
+            open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
+            it = (
+                select(I.c.customer_id, I.c.due_date, open_amt)
+                .join(d, d.c.id == I.c.entry_id)
+                .where(I.c.delivery_date <= as_of, I.c.due_date <= horizon, ~_reversed_by(I.c.entry_id, as_of))
+            ).subquery()
         overdue = it.c.due_date < as_of
         q = (
             select(
@@ -504,3 +685,60 @@ class Tx:
         if rep is not None:
             q = q.where(C.c.rep == rep)
         return self.conn.execute(q).all()
+
+    # -- batch loaders for many customers at once ----------------------------------------------------------
+    def promises_for(self, customer_ids: Sequence[int], since: dt.date) -> list[Any]:
+        """Promises of these customers whose date is on or after ``since`` (with the superseded flag)."""
+        nxt = P.alias("nxt")
+        superseded = exists().where(nxt.c.supersedes_id == P.c.id)
+        out: list[Any] = []
+        for chunk in _chunks(customer_ids):
+            q = (
+                select(P, superseded.label("superseded"))
+                .where(P.c.customer_id.in_(chunk), P.c.by_date >= since)
+                .order_by(P.c.made_on, P.c.id)
+            )
+            out += self.conn.execute(q).all()
+        return out
+
+    def payments_for(self, since: dict[int, dt.date], as_of: dt.date) -> list[tuple[int, dt.date, int]]:
+        """(customer_id, date, amount) of payments not voided by ``as_of``, from each customer's own date on."""
+        out: list[tuple[int, dt.date, int]] = []
+        if not since:
+            return out
+        start = min(since.values())
+        for chunk in _chunks(list(since)):
+            q = select(E.c.customer_id, E.c.date, -E.c.delta).where(
+                E.c.kind == "payment",
+                E.c.customer_id.in_(chunk),
+                E.c.date >= start,
+                E.c.date <= as_of,
+                ~_reversed_by(E.c.id, as_of),
+            )
+            out += [(r[0], r[1], int(r[2])) for r in self.conn.execute(q) if r[1] >= since[r[0]]]
+        return out
+
+    def open_dispute_counts(self, customer_ids: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for chunk in _chunks(customer_ids):
+            q = (
+                select(DS.c.customer_id, func.count())
+                .where(DS.c.customer_id.in_(chunk), DS.c.resolved_on.is_(None))
+                .group_by(DS.c.customer_id)
+            )
+            out |= {r[0]: int(r[1]) for r in self.conn.execute(q)}
+        return out
+
+    def customers_by_ids(self, customer_ids: Sequence[int]) -> dict[int, CustomerRecord]:
+        out: dict[int, CustomerRecord] = {}
+        for chunk in _chunks(customer_ids):
+            out |= {r.id: _customer(r) for r in self.conn.execute(select(C).where(C.c.id.in_(chunk)))}
+        return out
+
+    def customers_with_live_promises(self, since: dt.date) -> set[int]:
+        q = select(P.c.customer_id).where(P.c.by_date >= since).distinct()
+        return {r[0] for r in self.conn.execute(q)}
+
+    def customers_with_open_disputes(self) -> set[int]:
+        q = select(DS.c.customer_id).where(DS.c.resolved_on.is_(None)).distinct()
+        return {r[0] for r in self.conn.execute(q)}

@@ -64,6 +64,7 @@ class Entry(SQLModel, table=True):
             name="entry_delta_sign",
         ),
         Index("entry_customer_date", "customer_id", "date"),
+        Index("entry_date", "date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -197,3 +198,46 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class OpenItem(SQLModel, table=True):
+    """Derived, kept current: the items with money open *now* (after every recorded entry), with what is open.
+
+    Not a posted record: the transaction that allocates, delivers or voids recomputes the rows of the items it
+    touched from ``item`` and ``allocation`` (``Tx.refresh_open``). Reports for a day after the last recorded
+    entry read it instead of summing the whole history.
+    """
+
+    __tablename__ = "open_item"
+    __table_args__ = (Index("open_item_due", "due_date"), Index("open_item_customer", "customer_id", "due_date"))
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    due_date: dt.date
+    delivery_date: dt.date
+    open: int = Field(sa_column=_fen())
+
+
+class SettledItem(SQLModel, table=True):
+    """Derived, kept current with ``open_item``: items paid in full, and the day the last payment took effect."""
+
+    __tablename__ = "settled_item"
+    __table_args__ = (Index("settled_item_customer", "customer_id", "due_date"),)
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    due_date: dt.date
+    settled_on: dt.date
+    amount: int = Field(sa_column=_fen())
+
+
+class OpenCredit(SQLModel, table=True):
+    """Derived, kept current: payments with money not yet applied (on-account credit) now."""
+
+    __tablename__ = "open_credit"
+    __table_args__ = (Index("open_credit_customer", "customer_id", "date"),)
+
+    payment_id: int = Field(foreign_key="entry.id", primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    date: dt.date
+    credit: int = Field(sa_column=_fen())

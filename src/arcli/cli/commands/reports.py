@@ -30,22 +30,30 @@ def balance(
     ctx: typer.Context,
     rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
     all_: Annotated[bool, typer.Option("--all/--owing", help="Include customers with nothing open.")] = True,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Table rows to show (most overdue first; 0: all). JSON/CSV: all.")
+    ] = 50,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """What each customer owes: open, overdue, not yet due, on-account credit; most overdue first."""
     from arcli.services.reports import balance as balance_report
 
-    show_balance(balance_report(context(ctx, as_of=as_of), rep=rep, include_settled=all_), fmt)
+    show_balance(balance_report(context(ctx, as_of=as_of), rep=rep, include_settled=all_), fmt, limit=limit)
 
 
-def show_balance(rep_, fmt: Format = Format.table) -> None:
-    rows = [_balance_row(r) for r in rep_.rows]
+def show_balance(rep_, fmt: Format = Format.table, limit: int = 0) -> None:
+    shown = rep_.rows if fmt is not Format.table or not limit else rep_.rows[:limit]
+    rows = [_balance_row(r) for r in shown]
     totals = _balance_row(rep_.totals)
-    check = rep_.totals.open - rep_.totals.credit == rep_.totals.balance
-    caption = f"Balance (open − credit) {fa(rep_.totals.balance)} = ledger Σ deliveries − Σ payments ± voids: " + (
-        "reconciled" if check else "DOES NOT RECONCILE: run `ar check`"
+    caption = f"Check: open − credit {fa(rep_.net_open)} = ledger Σ {fa(rep_.ledger_total)}: " + (
+        "reconciled" if rep_.reconciled else "DOES NOT RECONCILE"
     )
+    if len(shown) < len(rep_.rows):
+        caption += (
+            f"\nShowing the {len(shown)} most overdue of {len(rep_.rows):,} customers (totals: all); "
+            "--limit 0 shows all"
+        )
     emit(
         fmt,
         BALANCE_COLS,
