@@ -386,8 +386,10 @@ def _load_facts(
             facts[cid].has_open, facts[cid].oldest_due = has_open, oldest_due
     for r in tx.promises_for(ids, since):
         facts[r.customer_id].promises.append(r)
-    first_made = {cid: min(r.made_on for r in f.promises) for cid, f in facts.items() if f.promises}
-    for cid, d, amount in tx.payments_for(first_made, day):
+    few = ids if len(ids) <= 1000 else None  # a few customers: filter by id; many: one pass over all
+    for cid, d, amount in tx.payments_for(since, day, few):
+        if cid not in facts:
+            continue
         facts[cid].payments.append((d, amount))
         # only the last payment after the oldest promise matters: a broken promise is "since the last payment"
         # when it ended after it, and every promise ended after a payment made before the oldest was made

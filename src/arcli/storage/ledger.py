@@ -701,22 +701,22 @@ class Tx:
             out += self.conn.execute(q).all()
         return out
 
-    def payments_for(self, since: dict[int, dt.date], as_of: dt.date) -> list[tuple[int, dt.date, int]]:
-        """(customer_id, date, amount) of payments not voided by ``as_of``, from each customer's own date on."""
-        out: list[tuple[int, dt.date, int]] = []
-        if not since:
-            return out
-        start = min(since.values())
-        for chunk in _chunks(list(since)):
-            q = select(E.c.customer_id, E.c.date, -E.c.delta).where(
-                E.c.kind == "payment",
-                E.c.customer_id.in_(chunk),
-                E.c.date >= start,
-                E.c.date <= as_of,
-                ~_reversed_by(E.c.id, as_of),
-            )
-            out += [(r[0], r[1], int(r[2])) for r in self.conn.execute(q) if r[1] >= since[r[0]]]
-        return out
+    def payments_for(
+        self, promised_since: dt.date, as_of: dt.date, customer_ids: Sequence[int] | None = None
+    ) -> list[tuple[int, dt.date, int]]:
+        """(customer_id, date, amount) of payments not voided by ``as_of`` made by customers with promises dated
+        ``promised_since`` or later (only these customers, if given), from the day their oldest such promise was
+        made."""
+        first = select(P.c.customer_id, func.min(P.c.made_on).label("made_on")).where(P.c.by_date >= promised_since)
+        if customer_ids is not None:
+            first = first.where(P.c.customer_id.in_(list(customer_ids)))
+        first = first.group_by(P.c.customer_id).subquery()
+        q = (
+            select(E.c.customer_id, E.c.date, -E.c.delta)
+            .join(first, and_(first.c.customer_id == E.c.customer_id, E.c.date >= first.c.made_on))
+            .where(E.c.kind == "payment", E.c.date <= as_of, ~_reversed_by(E.c.id, as_of))
+        )
+        return [(r[0], r[1], int(r[2])) for r in self.conn.execute(q)]
 
     def open_dispute_counts(self, customer_ids: Sequence[int]) -> dict[int, int]:
         out: dict[int, int] = {}
