@@ -53,5 +53,4 @@ def demo(
     show_balance(balance(result.context))
     say("")
     show_due(due(result.context, c.today), c.today)
-    say("")
     say(f"Explore it: export AR_DB={result.path}; then ar due, ar customer show HONGDA, ar ledger 鸿达医药代理")
