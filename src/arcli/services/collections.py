@@ -381,12 +381,12 @@ def _load_facts(
     ids = sorted(customers)
     since = day - dt.timedelta(days=HISTORY_DAYS)
     facts = {cid: _Facts(customers[cid]) for cid in ids}
+    few = ids if len(ids) <= 1000 else None  # a few customers: filter by id; many: one pass over all
     for cid, (has_open, oldest_due) in open_state.items():
         if cid in facts:
             facts[cid].has_open, facts[cid].oldest_due = has_open, oldest_due
     for r in tx.promises_for(ids, since):
         facts[r.customer_id].promises.append(r)
-    few = ids if len(ids) <= 1000 else None  # a few customers: filter by id; many: one pass over all
     for cid, d, amount in tx.payments_for(since, day, few):
         if cid not in facts:
             continue
@@ -394,7 +394,7 @@ def _load_facts(
         # only the last payment after the oldest promise matters: a broken promise is "since the last payment"
         # when it ended after it, and every promise ended after a payment made before the oldest was made
         facts[cid].last_payment = max(d, facts[cid].last_payment or d)
-    contacts = tx.last_contacts(day)
+    contacts = tx.last_contacts(day, few)
     lateness = tx.lateness(day, since, ids)
     disputes = tx.open_dispute_counts(ids)
     for cid, f in facts.items():

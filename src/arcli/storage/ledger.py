@@ -557,11 +557,14 @@ class Tx:
             q = q.limit(limit)
         return self.conn.execute(q).all()
 
-    def last_contacts(self, as_of: dt.date) -> dict[int, tuple[dt.date, dt.date | None]]:
-        """Per customer: the latest contact up to a date, and the follow-up date it set."""
-        latest = (
-            select(K.c.customer_id, func.max(K.c.id).label("id")).where(K.c.date <= as_of).group_by(K.c.customer_id)
-        ).subquery()
+    def last_contacts(
+        self, as_of: dt.date, customer_ids: Sequence[int] | None = None
+    ) -> dict[int, tuple[dt.date, dt.date | None]]:
+        """Per customer (these, or all): the latest contact up to a date, and the follow-up date it set."""
+        latest = select(K.c.customer_id, func.max(K.c.id).label("id")).where(K.c.date <= as_of)
+        if customer_ids is not None:
+            latest = latest.where(K.c.customer_id.in_(list(customer_ids)))
+        latest = latest.group_by(K.c.customer_id).subquery()
         q = select(K.c.customer_id, K.c.date, K.c.next_date).join(latest, latest.c.id == K.c.id)
         return {r.customer_id: (r.date, r.next_date) for r in self.conn.execute(q)}
 
