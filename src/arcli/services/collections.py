@@ -128,6 +128,11 @@ def _outcomes(tx: Tx, customer_id: int, as_of: dt.date, policy: Policy) -> tuple
     return rows, outcomes
 
 
+def promise_views(tx: Tx, customer_id: int, as_of: dt.date, policy: Policy) -> list[PromiseView]:
+    """All of one customer's promises as they stand on a day."""
+    return _views(*_outcomes(tx, customer_id, as_of, policy))
+
+
 def _views(rows: list[Any], outcomes: list[PromiseOutcome], customer: str | None = None) -> list[PromiseView]:
     by_id = {r.id: r for r in rows}
     views = []
@@ -204,10 +209,21 @@ def list_promises(ctx: Context, *, status: str | None = None, customer: str | No
         raise InputError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
     with unit_of_work(ctx, write=False) as tx:
         policy = load_policy(tx)
-        ids = [resolve(tx, customer).id] if customer is not None else sorted({r.customer_id for r in tx.promises()})
-        views = []
-        for cid in ids:
-            views += _views(*_outcomes(tx, cid, ctx.today, policy))
+        if customer is not None:
+            views = promise_views(tx, resolve(tx, customer).id, ctx.today, policy)
+        else:  # every customer: two queries, then evaluated customer by customer
+            rows_by: dict[int, list[Any]] = {}
+            for r in tx.promises():
+                rows_by.setdefault(r.customer_id, []).append(r)
+            paid_by: dict[int, list[tuple[dt.date, int]]] = {}
+            for cid, d, amount in tx.payments_for(dt.date.min, ctx.today):
+                paid_by.setdefault(cid, []).append((d, amount))
+            views = []
+            for cid, rows in rows_by.items():
+                outcomes = rules.evaluate_promises(
+                    [_promise(r) for r in rows], paid_by.get(cid, []), ctx.today, policy.threshold
+                )
+                views += _views(rows, outcomes)
     views.sort(key=lambda v: (v.by, v.id))
     return [v for v in views if status is None or v.status == status]
 
@@ -217,7 +233,7 @@ def show_promise(ctx: Context, promise_id: int) -> PromiseView:
         rows = tx.promises(promise_id=promise_id)
         if not rows:
             raise NotFound(f"no promise {promise_id}")
-        views = _views(*_outcomes(tx, rows[0].customer_id, ctx.today, load_policy(tx)))
+        views = promise_views(tx, rows[0].customer_id, ctx.today, load_policy(tx))
     return next(v for v in views if v.id == promise_id)
 
 
@@ -250,7 +266,7 @@ def add_contact(
             actor=ctx.actor,
         )
         if next_date is None:
-            next_date = _standing_of(tx, customer, ctx.today, load_policy(tx)).next_follow_up
+            next_date = standing_of(tx, customer, ctx.today, load_policy(tx)).next_follow_up
         return customer.name, next_date
 
 
@@ -438,7 +454,8 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
     )
 
 
-def _standing_of(tx: Tx, customer: Customer, day: dt.date, policy: Policy) -> Standing:
+def standing_of(tx: Tx, customer: Customer, day: dt.date, policy: Policy) -> Standing:
+    """One customer's standing on a day (inside a caller's transaction)."""
     b = tx.balances(day, customer_id=customer.id)[0]
     has_open = int(b.open) > 0
     f = _load_facts(tx, {customer.id: customer}, day, {customer.id: (has_open, b.oldest_due if has_open else None)})
@@ -449,14 +466,14 @@ def _standing_of(tx: Tx, customer: Customer, day: dt.date, policy: Policy) -> St
 def standing(ctx: Context, customer_key: str) -> tuple[Customer, Standing]:
     with unit_of_work(ctx, write=False) as tx:
         customer = resolve(tx, customer_key)
-        return customer, _standing_of(tx, customer, ctx.today, load_policy(tx))
+        return customer, standing_of(tx, customer, ctx.today, load_policy(tx))
 
 
 def hold_problem(tx: Tx, customer: Customer, day: dt.date, adding: int) -> str | None:
     """Why a delivery on ``day`` needs --force: a credit hold, the stop-supply level, or the credit limit, all
     as they stood on that day (so that back-entering past deliveries is judged by the past)."""
     policy = load_policy(tx)
-    st = _standing_of(tx, customer, day, policy)
+    st = standing_of(tx, customer, day, policy)
     if st.on_hold:
         return f"{customer.name} is on credit hold" + (f" ({st.hold_reason})" if st.hold_reason else "")
     if st.level is not None and st.level >= 4:

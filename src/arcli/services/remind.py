@@ -18,7 +18,7 @@ from pathlib import Path
 from arcli.domain.collections import LEVELS
 from arcli.domain.errors import ArError, InputError
 from arcli.domain.money import format_amount
-from arcli.services.collections import _outcomes, _standing_of, _views, load_policy
+from arcli.services.collections import load_policy, promise_views, standing_of
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 
@@ -55,9 +55,9 @@ def remind(ctx: Context, customer_key: str, *, level: int | None = None) -> Remi
     with unit_of_work(ctx, write=False) as tx:
         customer = resolve(tx, customer_key)
         policy = load_policy(tx)
-        st = _standing_of(tx, customer, ctx.today, policy)
+        st = standing_of(tx, customer, ctx.today, policy)
         items = tx.open_items(customer.id, as_of=ctx.today)
-        views = _views(*_outcomes(tx, customer.id, ctx.today, policy))
+        views = promise_views(tx, customer.id, ctx.today, policy)
     if not items:
         raise ArError(f"{customer.name} owes nothing: no reminder to send")
     level = st.level if level is None else level

@@ -190,9 +190,6 @@ class Tx:
     def entry_by_ref(self, kind: str, ref: str) -> Any:
         return self.conn.execute(select(E).where(E.c.kind == kind, E.c.ref == ref)).first()
 
-    def entry_by_id(self, entry_id: int) -> Any:
-        return self.conn.execute(select(E).where(E.c.id == entry_id)).one()
-
     def reversal_of(self, entry_id: int) -> Any:
         return self.conn.execute(select(E).where(E.c.reverses_id == entry_id)).first()
 
@@ -370,18 +367,6 @@ class Tx:
 
     def items_of(self, entry_id: int) -> list[Any]:
         return self.conn.execute(select(I).where(I.c.entry_id == entry_id).order_by(I.c.seq)).all()
-
-    def allocations_of_entry(self, entry_id: int) -> list[Any]:
-        """What a payment was applied to, or what paid a delivery: item ref, payment ref, amount, date."""
-        p = E.alias("p")
-        q = (
-            select(I.c.ref.label("item_ref"), p.c.ref.label("payment_ref"), A.c.amount, A.c.date)
-            .join(I, I.c.id == A.c.item_id)
-            .join(p, p.c.id == A.c.payment_id)
-            .where(or_(A.c.payment_id == entry_id, I.c.entry_id == entry_id))
-            .order_by(A.c.id)
-        )
-        return self.conn.execute(q).all()
 
     def applied_by_payment(self, customer_id: int, as_of: dt.date) -> list[Any]:
         """Per payment of the customer, what it stands applied to as of a date: (payment_id, item_ref, amount)."""
