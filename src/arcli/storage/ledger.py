@@ -113,6 +113,12 @@ def _customer(row: Any) -> CustomerRecord:
     )
 
 
+def _open_item(r: Any) -> OpenItem:
+    return OpenItem(
+        id=r.id, ref=r.ref, delivery_ref=r.delivery_ref, delivered=r.delivery_date, due=r.due_date, open=int(r.open)
+    )
+
+
 def _reversed_by(entry_id_col: Any, as_of: dt.date | None) -> Any:
     r = E.alias("r")
     cond = r.c.reverses_id == entry_id_col
@@ -282,17 +288,7 @@ class Tx:
             )
             if entry_id is not None:
                 q = q.where(I.c.entry_id == entry_id)
-            return [
-                OpenItem(
-                    id=r.id,
-                    ref=r.ref,
-                    delivery_ref=r.delivery_ref,
-                    delivered=r.delivery_date,
-                    due=r.due_date,
-                    open=int(r.open),
-                )
-                for r in self.conn.execute(q)
-            ]
+            return [_open_item(r) for r in self.conn.execute(q)]
         open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
         q = (
             select(I.c.id, I.c.ref, d.c.ref.label("delivery_ref"), I.c.delivery_date, I.c.due_date, open_amt)
@@ -306,17 +302,7 @@ class Tx:
             q = q.where(I.c.entry_id == entry_id)
         sub = q.subquery()
         rows = self.conn.execute(select(sub).where(sub.c.open > 0)).all()
-        return [
-            OpenItem(
-                id=r.id,
-                ref=r.ref,
-                delivery_ref=r.delivery_ref,
-                delivered=r.delivery_date,
-                due=r.due_date,
-                open=int(r.open),
-            )
-            for r in rows
-        ]
+        return [_open_item(r) for r in rows]
 
     def item_lookup(self, ref: str) -> Any:
         """An item by its own ref, or the first item of a delivery by the delivery's ref."""
