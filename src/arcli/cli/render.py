@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -45,6 +47,16 @@ def console() -> Console:
     if not out.is_terminal:
         out = Console(highlight=False, width=int(os.environ.get("COLUMNS") or 160))
     return out
+
+
+def print_table(t: Table) -> None:
+    """Print a table; if even its narrowest layout does not fit, print it at that width (the terminal wraps the
+    lines) rather than let Rich cut amounts short."""
+    out = console()
+    need = Measurement.get(out, out.options.update_width(10_000), t).minimum
+    if need > out.width:
+        out = Console(highlight=False, width=need)
+    out.print(t)
 
 
 def _plain(value: Any, kind: str) -> Any:
@@ -97,9 +109,19 @@ def table(
     caption: str | None = None,
 ) -> Table:
     t = Table(box=box.SIMPLE_HEAD, title=title, caption=caption, title_justify="left", caption_justify="left")
+    rows = list(rows)
+    everything = [*rows, totals] if totals is not None else rows
     for c in cols:
         right = c.kind in ("money", "int")
-        t.add_column(c.header, justify="right" if right else "left", no_wrap=right or c.kind == "date")
+        # numbers and dates are never cut (at their widest); text keeps up to 24 cells (CJK counts double), then wraps
+        widest = max((_cell(r.get(c.key), c.kind).cell_len for r in everything), default=0)
+        fixed = max(widest, cell_len(c.header))
+        t.add_column(
+            c.header,
+            justify="right" if right else "left",
+            no_wrap=c.kind != "text",
+            min_width=min(24, fixed) if c.kind == "text" else fixed,
+        )
     for r in rows:
         t.add_row(*(_cell(r.get(c.key), c.kind) for c in cols))
     if totals is not None:
@@ -131,7 +153,7 @@ def emit(
     elif fmt is Format.csv:
         emit_csv(cols, rows)
     else:
-        console().print(table(cols, rows, title=title, totals=totals, caption=caption))
+        print_table(table(cols, rows, title=title, totals=totals, caption=caption))
 
 
 def say(message: str) -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from arcli.domain import collections as rules
+from arcli.domain.aging import DEFAULT_CUTOFFS, parse_cutoffs
 from arcli.domain.collections import Policy, Promise, PromiseOutcome
 from arcli.domain.errors import Conflict, InputError, NotFound
 from arcli.domain.records import Customer
@@ -27,6 +28,7 @@ SETTINGS = {
     "promise.threshold": "percent of the promised amount that makes it kept (default 100)",
     "escalation.ladder": "days overdue that start levels 1-5 (default 1,15,30,60,90)",
     "cadence": "days between follow-ups for grades A,B,C,D (default 14,7,3,1)",
+    "aging.buckets": "the cut-offs of `ar report aging` (default 30,60,90,180,365)",
 }
 
 
@@ -62,6 +64,8 @@ def parse_setting(key: str, value: str) -> str:
         if any(c < 1 for c in cadence):
             raise InputError(f"{key}: four day counts of 1 or more, not {value!r}")
         return ",".join(map(str, cadence))
+    if key == "aging.buckets":
+        return ",".join(map(str, parse_cutoffs(value)))
     raise InputError(f"unknown setting {key!r}: one of {', '.join(SETTINGS)}")
 
 
@@ -94,6 +98,7 @@ def show_config(ctx: Context) -> list[tuple[str, str, str]]:
         "promise.threshold": format(p.threshold.normalize(), "f"),
         "escalation.ladder": ",".join(map(str, p.ladder)),
         "cadence": ",".join(map(str, p.cadence)),
+        "aging.buckets": stored.get("aging.buckets", ",".join(map(str, DEFAULT_CUTOFFS))),
     }
     return [(k, current[k], "set" if k in stored else "default") for k in SETTINGS]
 

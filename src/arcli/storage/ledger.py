@@ -467,12 +467,109 @@ class Tx:
         )
         return self.conn.execute(q).all()
 
-    def ledger_total(self, as_of: dt.date) -> int:
-        """Σ of every entry's effect up to a date: deliveries − payments ± voids, over all customers."""
+    def ledger_total(self, as_of: dt.date, *, customer_id: int | None = None, rep: str | None = None) -> int:
+        """Σ of every entry's effect up to a date: deliveries − payments ± voids (all customers, or some)."""
         q = select(func.coalesce(func.sum(E.c.delta), 0))
         if self.entries_after(as_of):  # else a plain scan: cheaper than walking the date index
             q = q.where(E.c.date <= as_of)
+        if customer_id is not None:
+            q = q.where(E.c.customer_id == customer_id)
+        if rep is not None:
+            q = q.where(E.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
         return int(self.conn.execute(q).scalar_one())
+
+    def _open_as_of(self, as_of: dt.date) -> Any:
+        """Open items as of a date: (item_id, customer_id, due_date, delivery_date, open) — from the table kept
+        current when nothing is dated later, else recomputed from the history."""
+        if not self.entries_after(as_of):
+            return select(O.c.item_id, O.c.customer_id, O.c.due_date, O.c.delivery_date, O.c.open).subquery()
+        open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
+        q = select(I.c.id.label("item_id"), I.c.customer_id, I.c.due_date, I.c.delivery_date, open_amt).where(
+            I.c.delivery_date <= as_of, ~_reversed_by(I.c.entry_id, as_of)
+        )
+        sub = q.subquery()
+        return select(sub).where(sub.c.open > 0).subquery()
+
+    def aging(
+        self,
+        as_of: dt.date,
+        cutoffs: Sequence[int],
+        *,
+        basis: str = "due",
+        by: str = "customer",
+        customer_id: int | None = None,
+        rep: str | None = None,
+    ) -> list[Any]:
+        """Open amounts by bucket as of a date, grouped in SQL: rows of (key…, bucket, amount).
+
+        ``by`` customer: (customer_id, name, rep); rep: (rep); item: (customer name, item ref, delivery date, due
+        date, age). Bucket 0 is "not due" on the due basis; see ``arcli.domain.aging``.
+        """
+        it = self._open_as_of(as_of)
+        age = self._days(literal(as_of, Date), it.c.due_date if basis == "due" else it.c.delivery_date)
+        whens = [(age <= 0, 0)] if basis == "due" else []
+        offset = 1 if basis == "due" else 0
+        whens += [(age <= c, n + offset) for n, c in enumerate(cutoffs)]
+        bucket = case(*whens, else_=len(cutoffs) + offset).label("bucket")
+        if by == "item":
+            q = (
+                select(C.c.name, I.c.ref, it.c.delivery_date, it.c.due_date, age.label("age"), bucket, it.c.open)
+                .select_from(it)
+                .join(C, C.c.id == it.c.customer_id)
+                .join(I, I.c.id == it.c.item_id)
+                .order_by(C.c.name, it.c.due_date, I.c.ref)
+            )
+        else:
+            keys = [C.c.rep] if by == "rep" else [C.c.id, C.c.name, C.c.rep]
+            q = (
+                select(*keys, bucket, func.sum(it.c.open).label("amount"))
+                .select_from(it)
+                .join(C, C.c.id == it.c.customer_id)
+                .group_by(*keys, bucket)
+            )
+        if customer_id is not None:
+            q = q.where(it.c.customer_id == customer_id)
+        if rep is not None:
+            q = q.where(C.c.rep == rep)
+        return self.conn.execute(q).all()
+
+    def credits_by_customer(self, as_of: dt.date) -> dict[int, int]:
+        """On-account credit per customer as of a date."""
+        if not self.entries_after(as_of):
+            q = select(OC.c.customer_id, func.sum(OC.c.credit)).group_by(OC.c.customer_id)
+        else:
+            credit = (-E.c.delta - _applied_from_payment(E.c.id, as_of)).label("credit")
+            sub = (
+                select(E.c.customer_id, credit)
+                .where(E.c.kind == "payment", E.c.date <= as_of, ~_reversed_by(E.c.id, as_of))
+                .subquery()
+            )
+            q = select(sub.c.customer_id, func.sum(sub.c.credit)).where(sub.c.credit > 0).group_by(sub.c.customer_id)
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def disputes_open_on(self, day: dt.date) -> list[Any]:
+        """Disputes open on a day (raised by then, not resolved by then), with their items' open amounts due."""
+        q = select(DS).where(DS.c.opened_on <= day, or_(DS.c.resolved_on.is_(None), DS.c.resolved_on > day))
+        return self.conn.execute(q).all()
+
+    def open_by_ref(self, refs: Sequence[str], as_of: dt.date) -> dict[str, int]:
+        """Open amount as of a date of items named by their own ref or their delivery's ref."""
+        if not refs:
+            return {}
+        it = self._open_as_of(as_of)
+        d = E.alias("d")
+        q = (
+            select(I.c.ref, d.c.ref.label("delivery_ref"), it.c.open)
+            .select_from(it)
+            .join(I, I.c.id == it.c.item_id)
+            .join(d, d.c.id == I.c.entry_id)
+            .where(or_(I.c.ref.in_(list(refs)), d.c.ref.in_(list(refs))))
+        )
+        out: dict[str, int] = {}
+        for r in self.conn.execute(q):
+            key = r.ref if r.ref in refs else r.delivery_ref
+            out[key] = out.get(key, 0) + int(r.open)
+        return out
 
     def balance_before(self, customer_id: int, day: dt.date) -> int:
         q = select(func.coalesce(func.sum(E.c.delta), 0)).where(E.c.customer_id == customer_id, E.c.date < day)

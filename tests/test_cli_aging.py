@@ -1,0 +1,107 @@
+"""`ar report aging` against published cases, exact history, and every output form."""
+
+import csv
+import io
+
+import pytest
+
+from conftest import ar_process
+
+
+def test_odoo_aged_receivable_one_item_per_column(ok):
+    # Odoo's test: at 2017-02-01, six open items of 100 land one in each column with buckets 30,60,90,120
+    ok("customer", "add", "Odoo Partner", "--terms", "cod")
+    for due in ("2017-02-01", "2017-01-02", "2016-12-03", "2016-11-03", "2016-10-04", "2016-01-01"):
+        ok("delivery", "add", "Odoo Partner", "100", "--date", due, "--ref", f"INV-{due}")
+    r = ok("report", "aging", "--as-of", "2017-02-01", "--buckets", "30,60,90,120", "--format", "json").json()
+    assert r["columns"] == ["not due", "1-30", "31-60", "61-90", "91-120", "120+"]
+    row = r["rows"][0]
+    assert [row[c] for c in r["columns"]] == ["100.00"] * 6
+    assert (row["total"], r["totals"]["total"], r["reconciled"]) == ("600.00", "600.00", True)
+
+
+def test_erpnext_outstanding_after_partial_payments(ok):
+    # ERPNext's summary: an invoice of 200, a payment of 50 (outstanding 150), then 125 (outstanding 25)
+    ok("customer", "add", "ERP Customer", "--terms", "net 30")
+    ok("delivery", "add", "ERP Customer", "200", "--date", "2026-10-01", "--ref", "SINV-1")
+    ok("payment", "add", "ERP Customer", "50", "--date", "2026-10-10")
+    assert ok("report", "aging", "--as-of", "2026-10-20", "--format", "json").json()["totals"]["total"] == "150.00"
+    ok("payment", "add", "ERP Customer", "125", "--date", "2026-10-25")
+    r = ok("report", "aging", "--format", "json").json()
+    assert (r["totals"]["total"], r["totals"]["1-30"], r["ledger_balance"]) == ("25.00", "25.00", "25.00")
+
+
+def test_credit_is_shown_separately_and_reconciles(ok):
+    ok("customer", "add", "Prepaid", "--terms", "prepaid")
+    ok("payment", "add", "Prepaid", "1,000", "--date", "2026-11-01")
+    ok("delivery", "add", "Prepaid", "400", "--date", "2026-11-02")
+    ok("customer", "add", "Owes", "--terms", "net 30")
+    ok("delivery", "add", "Owes", "300", "--date", "2026-09-01")
+    r = ok("report", "aging", "--format", "json").json()
+    rows = {x["customer"]: x for x in r["rows"]}
+    assert (rows["Prepaid"]["total"], rows["Prepaid"]["credit"]) == ("0.00", "600.00")
+    assert rows["Owes"]["31-60"] == "300.00"  # due 2026-10-01: 53 days
+    assert (r["totals"]["credit"], r["ledger_balance"], r["reconciled"]) == ("600.00", "-300.00", True)
+
+
+def test_a_past_date_regenerates_byte_for_byte(ok):
+    ok("customer", "add", "H", "--terms", "eom 30")
+    ok("delivery", "add", "H", "60,000", "--date", "2026-07-26")
+    ok("delivery", "add", "H", "45,000", "--date", "2026-08-25")
+    ok("payment", "add", "H", "10,000", "--date", "2026-09-14")
+    before = ok("report", "aging", "--as-of", "2026-10-31", "--format", "json").out
+    ok("payment", "add", "H", "50,000", "--date", "2026-11-20")
+    ok("delivery", "add", "H", "5,000", "--date", "2026-11-21")
+    ok("void", "payment", "P000003", "--reason", "bounced", "--date", "2026-11-22")
+    assert ok("report", "aging", "--as-of", "2026-10-31", "--format", "json").out == before
+    assert ok("report", "aging", "--format", "json").out != before
+
+
+def test_bases_groupings_filters_and_saved_buckets(ok, ar):
+    ok("customer", "add", "A", "--terms", "net 30", "--rep", "wang")
+    ok("customer", "add", "B", "--terms", "cod", "--rep", "li")
+    ok("delivery", "add", "A", "100", "--date", "2026-10-01", "--ref", "A1")  # due 10-31: 23 days
+    ok("delivery", "add", "B", "200", "--date", "2026-06-01", "--ref", "B1")  # due 06-01: 175 days
+    by_delivery = ok("report", "aging", "--basis", "delivery", "--format", "json").json()
+    assert by_delivery["columns"][0] == "0-30" and by_delivery["basis"] == "delivery"
+    rows = {x["customer"]: x for x in by_delivery["rows"]}
+    assert rows["A"]["31-60"] == "100.00" and rows["B"]["91-180"] == "200.00"
+    reps = {x["rep"]: x["total"] for x in ok("report", "aging", "--by", "rep", "--format", "json").json()["rows"]}
+    assert reps == {"wang": "100.00", "li": "200.00"}
+    items = ok("report", "aging", "--by", "item", "--format", "json").json()["rows"]
+    assert [(x["item"], x["age"], x["1-30"]) for x in items] == [("A1", 23, "100.00"), ("B1", 175, "0.00")]
+    only = ok("report", "aging", "--rep", "li", "--format", "json").json()
+    assert [x["customer"] for x in only["rows"]] == ["B"] and only["reconciled"] and only["ledger_balance"] == "200.00"
+    assert ok("report", "aging", "--customer", "A", "--format", "json").json()["totals"]["total"] == "100.00"
+    ok("config", "set", "aging.buckets", "30,60,90")
+    assert ok("report", "aging", "--format", "json").json()["columns"] == ["not due", "1-30", "31-60", "61-90", "90+"]
+    for bad in ("60,30", "0,30", "x"):
+        r = ar("report", "aging", "--buckets", bad)
+        assert r.code == 2 and r.err.count("\n") == 1
+
+
+def test_disputed_amounts_are_marked_and_still_age(ok):
+    ok("customer", "add", "Hosp", "--terms", "net 30")
+    ok("delivery", "add", "Hosp", "5,000", "--date", "2026-09-01", "--ref", "H1")
+    ok("dispute", "add", "Hosp", "--reason", "quality", "--items", "H1", "--amount", "1,200")
+    r = ok("report", "aging", "--format", "json").json()
+    assert (r["rows"][0]["disputed"], r["rows"][0]["31-60"]) == ("1200.00", "5000.00")
+    text = ok("report", "aging").out
+    assert "Hosp *" in text and "in dispute: 1,200.00 (still aging)" in text and "reconciled" in text
+    assert "█" in text  # the bar chart, for people only
+    assert "█" not in ok("report", "aging", "--format", "csv").out
+
+
+def test_csv_output(ok):
+    ok("customer", "add", "=cmd()", "--terms", "cod")
+    ok("delivery", "add", "=cmd()", "10", "--date", "2026-11-01")
+    got = list(csv.DictReader(io.StringIO(ok("report", "aging", "--format", "csv").out)))
+    assert got[0]["customer"] == "'=cmd()" and got[0]["1-30"] == "10.00"
+
+
+@pytest.mark.slow
+def test_demo_aging_in_a_fresh_process(tmp_path):
+    out = tmp_path / "demo.db"
+    assert ar_process("demo", "--out", str(out), env={"AR_TODAY": "2026-11-23"}).returncode == 0
+    r = ar_process("--db", str(out), "report", "aging", env={"AR_TODAY": "2026-11-23"})
+    assert r.returncode == 0 and "reconciled" in r.stdout and "市第一人民医院 *" in r.stdout
