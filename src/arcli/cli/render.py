@@ -38,7 +38,7 @@ class Format(enum.StrEnum):
 class Col:
     key: str
     header: str
-    kind: str = "text"  # text | money | date | int
+    kind: str = "text"  # text | money | date | int | num (a number already formatted, e.g. a rate)
 
 
 def console() -> Console:
@@ -112,7 +112,7 @@ def table(
     rows = list(rows)
     everything = [*rows, totals] if totals is not None else rows
     for c in cols:
-        right = c.kind in ("money", "int")
+        right = c.kind in ("money", "int", "num")
         # numbers and dates are never cut (at their widest); text keeps up to 24 cells (CJK counts double), then wraps
         widest = max((_cell(r.get(c.key), c.kind).cell_len for r in everything), default=0)
         fixed = max(widest, cell_len(c.header))

@@ -29,7 +29,7 @@ from arcli.services.lookup import resolve
 from arcli.storage import Tx
 
 METHODS = ("bank", "cash", "bill", "offset")
-_PREFIX = {"sale": "S", "delivery": "D", "payment": "P"}
+_PREFIX = {"sale": "S", "delivery": "D", "payment": "P", "writeoff": "W"}
 MAX_REF = 64
 
 
@@ -262,17 +262,19 @@ def _apply_spec(requests: list[Request]) -> str | None:
     )
 
 
-def _explain_missing(tx: Tx, customer: Customer, requests: list[Request], items: list[OpenItem]) -> None:
+def _explain_missing(
+    tx: Tx, customer: Customer, requests: list[Request], items: list[OpenItem], option: str = "--apply"
+) -> None:
     known = {i.ref for i in items} | {i.delivery_ref for i in items}
     for req in requests:
         if req.ref in known:
             continue
         found = tx.item_lookup(req.ref)
         if found is None:
-            raise NotFound(f"--apply {req.ref}: no delivery or item with that ref")
+            raise NotFound(f"{option} {req.ref}: no delivery or item with that ref")
         if found.customer_id != customer.id:
-            raise Conflict(f"--apply {req.ref}: that item belongs to another customer, not {customer.name}")
-        raise Conflict(f"--apply {req.ref}: nothing is open on it (paid or voided)")
+            raise Conflict(f"{option} {req.ref}: that item belongs to another customer, not {customer.name}")
+        raise Conflict(f"{option} {req.ref}: nothing is open on it (paid or voided)")
 
 
 def add_payment(
@@ -318,11 +320,60 @@ def add_payment(
         return Posted("payment", ref, customer.name, amount, date, applied=applied, credit_left=left)
 
 
+# -- write-offs --------------------------------------------------------------------------------------------
+def write_off(
+    ctx: Context,
+    customer_key: str,
+    amount: int,
+    *,
+    items: list[str],
+    reason: str,
+    date: dt.date | None = None,
+    ref: str | None = None,
+) -> Posted:
+    """Write off bad debt (呆账/坏账) on the named items: an entry allocated to them like a payment, so the
+    amount leaves the open items and the aging, but never counted as money collected."""
+    date = date or ctx.today
+    ref = _check_ref(ref)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("--reason is empty: say why the debt is written off")
+    if not items:
+        raise InputError("name the items written off with --items REF (a delivery or an item)")
+    requests = [Request(r) for r in items]
+    spec = _apply_spec(requests)
+    with unit_of_work(ctx, write=True) as tx:
+        customer = resolve(tx, customer_key)
+        wanted = dict(customer_id=customer.id, delta=-amount, date=date, apply_spec=spec, reason=reason)
+        if ref is not None:
+            existing = tx.entry_by_ref("writeoff", ref)
+            if existing is not None:
+                diffs = _differences(
+                    existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--items"}
+                )
+                if diffs:
+                    _refuse_changed("writeoff", ref, diffs)
+                return Posted("writeoff", ref, customer.name, amount, date, unchanged=True)
+        open_now = tx.open_items(customer.id)
+        _explain_missing(tx, customer, requests, open_now, "--items")
+        plan, left = allocate_explicit(amount, requests, open_now)
+        if left:
+            raise Conflict(
+                f"the items named have only {format_amount(amount - left)} open: write off at most that much"
+            )
+        ref = ref or _new_ref(tx, "writeoff")
+        wid = tx.insert_entry(
+            kind="writeoff", ref=ref, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+        )
+        applied = _write_allocations(tx, ctx, [(wid, ref, date, item, amt) for item, amt in plan])
+        return Posted("writeoff", ref, customer.name, amount, date, applied=applied)
+
+
 # -- voids -------------------------------------------------------------------------------------------------
 def void(ctx: Context, kind: str, ref: str, *, reason: str, date: dt.date | None = None) -> Posted:
     """Reverse a delivery or a payment. The original and the reversal both stay in the history."""
-    if kind not in ("delivery", "payment"):
-        raise InputError(f"can void a delivery or a payment, not {kind!r}")
+    if kind not in ("delivery", "payment", "writeoff"):
+        raise InputError(f"can void a delivery, a payment or a write-off, not {kind!r}")
     reason = (reason or "").strip()
     if not reason:
         raise InputError("--reason is empty: say why, it stays in the history")

@@ -116,8 +116,8 @@ class Statement:
 def _details(r, applied: dict[int, list[str]]) -> str:
     if r.kind == "delivery":
         text = f"due {r.due.isoformat()}" if r.due else f"terms {r.terms}"
-    elif r.kind == "payment":
-        text = r.method or ""
+    elif r.kind in ("payment", "writeoff"):
+        text = (r.method or "") if r.kind == "payment" else f"bad debt: {r.reason}"
         if applied.get(r.id):
             text += " → " + ", ".join(applied[r.id])
     else:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Date, and_, case, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Date, String, and_, case, cast, exists, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -813,3 +813,71 @@ class Tx:
     def customers_with_open_disputes(self) -> set[int]:
         q = select(DS.c.customer_id).where(DS.c.resolved_on.is_(None)).distinct()
         return {r[0] for r in self.conn.execute(q)}
+
+    # -- period measures (per customer) for the month-end reports ----------------------------------------
+    def fell_due(self, start: dt.date, end: dt.date) -> dict[int, int]:
+        """Σ item amounts due in [start, end] (items delivered by ``end`` and not voided by then)."""
+        q = (
+            select(I.c.customer_id, func.sum(I.c.amount))
+            .where(
+                I.c.due_date >= start,
+                I.c.due_date <= end,
+                I.c.delivery_date <= end,
+                ~_reversed_by(I.c.entry_id, end),
+            )
+            .group_by(I.c.customer_id)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def open_at(
+        self, day: dt.date, *, due_before: dt.date | None = None, due_from: dt.date | None = None
+    ) -> dict[int, int]:
+        """Σ open as of a day, optionally only items due before / from a date."""
+        it = self._open_as_of(day)
+        q = select(it.c.customer_id, func.sum(it.c.open)).group_by(it.c.customer_id)
+        if due_before is not None:
+            q = q.where(it.c.due_date < due_before)
+        if due_from is not None:
+            q = q.where(it.c.due_date >= due_from)
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def entry_sums(self, kind: str, start: dt.date, end: dt.date) -> dict[int, int]:
+        """Σ amounts of deliveries, payments or write-offs dated in [start, end] and not voided by ``end``."""
+        amount = func.sum(func.abs(E.c.delta))
+        q = (
+            select(E.c.customer_id, amount)
+            .where(E.c.kind == kind, E.c.date >= start, E.c.date <= end, ~_reversed_by(E.c.id, end))
+            .group_by(E.c.customer_id)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def balances_at(self, day: dt.date) -> dict[int, int]:
+        """Per customer, Σ deliveries − payments ± voids up to a day."""
+        q = select(E.c.customer_id, func.sum(E.c.delta)).where(E.c.date <= day).group_by(E.c.customer_id)
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def disputes_opened(self, start: dt.date, end: dt.date) -> list[Any]:
+        q = select(DS).where(DS.c.opened_on >= start, DS.c.opened_on <= end)
+        return self.conn.execute(q).all()
+
+    def monthly_due(self, start: dt.date, end: dt.date) -> dict[str, int]:
+        """Σ item amounts by the month ("YYYY-MM") they fell due, for items due in [start, end]."""
+        month = func.substr(cast(I.c.due_date, String), 1, 7)
+        q = (
+            select(month, func.sum(I.c.amount))
+            .where(
+                I.c.due_date >= start, I.c.due_date <= end, I.c.delivery_date <= end, ~_reversed_by(I.c.entry_id, end)
+            )
+            .group_by(month)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def monthly_entries(self, kind: str, start: dt.date, end: dt.date) -> dict[str, int]:
+        """Σ amounts of one kind of entry by month ("YYYY-MM"), dated in [start, end], not voided by ``end``."""
+        month = func.substr(cast(E.c.date, String), 1, 7)
+        q = (
+            select(month, func.sum(func.abs(E.c.delta)))
+            .where(E.c.kind == kind, E.c.date >= start, E.c.date <= end, ~_reversed_by(E.c.id, end))
+            .group_by(month)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}

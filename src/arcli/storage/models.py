@@ -4,7 +4,9 @@ Posted entries (``entry``, ``item``, ``allocation``) are only ever inserted. A c
 entry plus negative allocations that undo the original's; the original stays.
 
 - ``entry``: everything that moves a customer's balance. ``delta`` is the signed effect in fen: a delivery
-  is +amount, a payment −amount, a reversal the negative of the entry it reverses.
+  is +amount, a payment or a write-off (bad debt) −amount, a reversal the negative of the entry it reverses.
+  A write-off is allocated to the items it writes off exactly like a payment (``allocation.payment_id``), but
+  it is never money collected.
 - ``item``: the open items a delivery creates (one per instalment), each with its due date.
 - ``allocation``: money from a payment applied to an item. ``date`` is when it took effect: the later of
   the payment date and the delivery date (credit consumed by a later delivery takes effect on delivery).
@@ -57,9 +59,9 @@ class Entry(SQLModel, table=True):
     __tablename__ = "entry"
     __table_args__ = (
         UniqueConstraint("kind", "ref", name="entry_kind_ref"),
-        CheckConstraint("kind IN ('delivery', 'payment', 'reversal')", name="entry_kind"),
+        CheckConstraint("kind IN ('delivery', 'payment', 'writeoff', 'reversal')", name="entry_kind"),
         CheckConstraint(
-            "(kind = 'delivery' AND delta > 0) OR (kind = 'payment' AND delta < 0) "
+            "(kind = 'delivery' AND delta > 0) OR (kind IN ('payment', 'writeoff') AND delta < 0) "
             "OR (kind = 'reversal' AND delta <> 0)",
             name="entry_delta_sign",
         ),

@@ -37,6 +37,7 @@ class Method(enum.StrEnum):
 class Kind(enum.StrEnum):
     delivery = "delivery"
     payment = "payment"
+    writeoff = "writeoff"
 
 
 APPLIED_COLS = [
@@ -209,6 +210,33 @@ def payment_add(
         _print_applied(p)
         if p.credit_left:
             say(f"  on-account credit: {fa(p.credit_left)}")
+
+
+@app.command("writeoff")
+def writeoff(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    amount_: AmountArg,
+    items: Annotated[list[str], typer.Option("--items", metavar="REF", help="The items or deliveries written off.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")],
+    date: DateOpt = None,
+    ref: RefOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Write off bad debt (呆账/坏账) on named items: it leaves the aging, and is never counted as collected."""
+    from arcli.services.entries import write_off
+
+    p = write_off(
+        context(ctx, "writeoff"), customer, amount(amount_), items=items, reason=reason, date=day(date, ctx), ref=ref
+    )
+    if fmt is Format.json:
+        _json(p)
+    elif p.unchanged:
+        say(f"Write-off {p.ref} is already recorded; nothing changed")
+    else:
+        say(f"Wrote off {fa(p.amount)} of {p.customer} on {p.date} ({p.ref}): {reason}")
+        for a in p.applied:
+            say(f"  {fa(a.amount)} of {a.item_ref}")
 
 
 @app.command("void")

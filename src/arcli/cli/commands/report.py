@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from arcli.cli.common import AsOfOpt, FormatOpt, context
+from arcli.cli.common import AsOfOpt, FormatOpt, context, day
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, console, emit_csv, emit_json, plain_rows, print_table, table
 from arcli.domain.money import format_amount as fa
@@ -122,3 +123,129 @@ def aging(
     first = KEY_COLS[r.by][0].key
     print_table(table(cols, shown, title=label, totals={**t, first: "TOTAL"}, caption=check))
     console().print(_bars(r))
+
+
+class Group(enum.StrEnum):
+    rep = "rep"
+    customer = "customer"
+
+
+@report_app.command("collections")
+def collections(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None, typer.Option("--month", metavar="YYYY-MM", help="The month (default: this one).")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", metavar="DATE", help="First day of the period.")] = None,
+    end: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day (default: today).")] = None,
+    by: Annotated[Group | None, typer.Option("--by", help="Also one row per rep or customer.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each figure's formula and inputs.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Collection rate (回款率), DSO (simple, countback, best), ADD, CEI, promises kept, excuses, 12-month trend."""
+    from arcli.domain.errors import InputError
+    from arcli.services.kpis import collections_report, month_range, show
+
+    c = context(ctx)
+    if month and (start or end):
+        raise InputError("give --month or --from/--to, not both")
+    if month:
+        first, last = month_range(month)
+    else:
+        last = day(end, ctx, "--to") or c.today
+        first = day(start, ctx, "--from") or last.replace(day=1)
+    r = collections_report(c, first, last, by=by.value if by else None)
+    group_cols = [
+        Col(by.value if by else "group", by.value.capitalize() if by else "Group"),
+        Col("fell_due", "Fell due", "money"),
+        Col("overdue_at_start", "Overdue at start", "money"),
+        Col("collected", "Collected", "money"),
+        Col("collection_rate", "Rate %", "num"),
+        Col("written_off", "Written off", "money"),
+        Col("credit_sales", "Sales", "money"),
+        Col("closing_ar", "Closing AR", "money"),
+        Col("dso", "DSO", "num"),
+    ]
+    if fmt is Format.json:
+        figures = {
+            f.key: (
+                fa(f.value, grouped=False)
+                if f.unit == "money"
+                else (str(f.value) if isinstance(f.value, Decimal) else f.value)
+            )
+            for f in r.figures
+        }
+        emit_json(
+            {
+                "from": r.start.isoformat(),
+                "to": r.end.isoformat(),
+                "figures": figures,
+                "formulas": {f.key: f.formula for f in r.figures if f.formula},
+                "rows": [
+                    {
+                        k: (fa(v, grouped=False) if isinstance(v, int) else (str(v) if v is not None else None))
+                        for k, v in row.items()
+                    }
+                    for row in r.rows
+                ],
+                "trend": [
+                    {
+                        "month": t["month"],
+                        "due": fa(t["due"], grouped=False),
+                        "collected": fa(t["collected"], grouped=False),
+                    }
+                    for t in r.trend
+                ],
+                "excuses": [{**e, "amount": fa(e["amount"], grouped=False)} for e in r.excuses],
+            }
+        )
+        return
+    if fmt is Format.csv:
+        emit_csv(
+            [Col("figure", "figure"), Col("value", "value"), Col("unit", "unit")],
+            [
+                {
+                    "figure": f.key,
+                    "value": fa(f.value, grouped=False) if f.unit == "money" and f.value is not None else f.value,
+                    "unit": f.unit,
+                }
+                for f in r.figures
+            ],
+        )
+        return
+    out = console()
+    t = Table(
+        title=f"Collections {r.start.isoformat()} to {r.end.isoformat()}",
+        title_justify="left",
+        box=None,
+        padding=(0, 2),
+    )
+    t.add_column("Figure")
+    t.add_column("Value", justify="right", no_wrap=True)
+    if explain:
+        t.add_column("Formula and inputs")
+    for f in r.figures:
+        cells = [Text(f.label), Text(show(f.value, f.unit))]
+        t.add_row(*cells, *([Text(f.formula)] if explain else []))
+    out.print(t)
+    if r.rows:
+        rows = [
+            {**row, "collection_rate": str(row["collection_rate"] or "n/a"), "dso": str(row["dso"] or "n/a")}
+            for row in r.rows
+        ]
+        print_table(table(group_cols, rows, title=f"By {by.value}"))
+    if r.excuses:
+        out.print(Text("Excuses raised: " + ", ".join(f"{e['reason']} {e['count']}" for e in r.excuses)))
+    peak = max((max(m["due"], m["collected"]) for m in r.trend), default=0) or 1
+    trend = Table(title="Fell due (yellow) and collected (green), last 12 months", title_justify="left", box=None)
+    for name in ("Month", "Fell due", "", "Collected", ""):
+        trend.add_column(name, justify="right" if name in ("Fell due", "Collected") else "left")
+    for m in r.trend:
+        trend.add_row(
+            Text(m["month"]),
+            Text(fa(m["due"])),
+            Text("▇" * round(20 * m["due"] / peak), style="yellow"),
+            Text(fa(m["collected"])),
+            Text("▇" * round(20 * m["collected"] / peak), style="green"),
+        )
+    out.print(trend)

@@ -76,11 +76,11 @@ def upgrade() -> None:
         sa.Column("command", sa.String(), nullable=False),
         sa.Column("actor", sa.String(), nullable=True),
         sa.CheckConstraint(
-            "(kind = 'delivery' AND delta > 0) OR (kind = 'payment' AND delta < 0) "
+            "(kind = 'delivery' AND delta > 0) OR (kind IN ('payment', 'writeoff') AND delta < 0) "
             "OR (kind = 'reversal' AND delta <> 0)",
             name="entry_delta_sign",
         ),
-        sa.CheckConstraint("kind IN ('delivery', 'payment', 'reversal')", name="entry_kind"),
+        sa.CheckConstraint("kind IN ('delivery', 'payment', 'writeoff', 'reversal')", name="entry_kind"),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customer.id"],

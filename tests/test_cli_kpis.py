@@ -1,0 +1,66 @@
+"""`ar report collections` and write-offs through the CLI."""
+
+import pytest
+
+
+@pytest.fixture
+def q4(ok):
+    """Deliveries of 6 M (October), 6 M (November), 5 M (December); AR 12 M at the end of December."""
+    ok("customer", "add", "Big", "--terms", "net 30", "--rep", "wang")
+    ok("delivery", "add", "Big", "600万", "--date", "2026-10-05", "--ref", "OCT")
+    ok("delivery", "add", "Big", "600万", "--date", "2026-11-05", "--ref", "NOV")
+    ok("delivery", "add", "Big", "500万", "--date", "2026-12-05", "--ref", "DEC")
+    ok("payment", "add", "Big", "500万", "--date", "2026-12-20")
+    return ok
+
+
+def test_countback_dso_and_the_month_figures(q4):
+    r = q4("report", "collections", "--month", "2026-12", "--format", "json").json()
+    f = r["figures"]
+    assert (r["from"], r["to"]) == ("2026-12-01", "2026-12-31")
+    assert f["closing_ar"] == "12000000.00" and f["credit_sales"] == "5000000.00"
+    # countback: 31 days (December: 5 M) + 30 (November: 6 M) + 1/6 × 31 (October) = 66.17
+    assert f["countback_dso"] == "66.17"
+    assert f["dso"] == "74.40"  # 12 M ÷ 5 M × 31
+    # fell due in December: NOV (due 12-05) 6 M; overdue on 11-30: OCT (due 11-04) 6 M; collected 5 M
+    assert (f["fell_due"], f["overdue_at_start"], f["collected"]) == ("6000000.00", "6000000.00", "5000000.00")
+    assert f["collection_rate"] == "41.67"
+    assert f["closing_current_ar"] == "5000000.00" and f["best_dso"] == "31.00" and f["add"] == "43.40"
+    # CEI: (opening 12 M + sales 5 M − closing 12 M) ÷ (12 M + 5 M − current 5 M)
+    assert f["cei"] == "41.67"
+    assert [m["month"] for m in r["trend"]][-3:] == ["2026-10", "2026-11", "2026-12"] and len(r["trend"]) == 12
+    assert "countback" in r["formulas"]["countback_dso"] or "walk back" in r["formulas"]["countback_dso"]
+
+
+def test_promises_excuses_and_groups(q4):
+    q4("--as-of", "2026-12-01", "promise", "add", "Big", "200万", "--by", "2026-12-10")
+    q4("--as-of", "2026-12-12", "promise", "add", "Big", "500万", "--by", "2026-12-20")
+    q4("--as-of", "2026-12-02", "dispute", "add", "Big", "--reason", "price", "--amount", "10万")
+    r = q4("--as-of", "2026-12-31", "report", "collections", "--by", "rep", "--format", "json").json()
+    assert (r["figures"]["promises_ended"], r["figures"]["keep_rate_count"]) == (2, "50.00")
+    assert r["excuses"] == [{"reason": "price", "count": 1, "amount": "100000.00"}]
+    assert r["rows"][0]["rep"] == "wang" and r["rows"][0]["collected"] == "5000000.00"
+    text = q4("--as-of", "2026-12-31", "report", "collections", "--explain").out
+    assert "Collection rate (回款率)" in text and "collected ÷ (fell due + overdue at start)" in text
+    assert "Fell due (yellow) and collected (green)" in text
+
+
+def test_write_off_leaves_aging_and_is_reported(q4, ar):
+    q4("--as-of", "2026-12-31", "writeoff", "Big", "100万", "--items", "OCT", "--reason", "partly unrecoverable")
+    aging = q4("--as-of", "2026-12-31", "report", "aging", "--format", "json").json()
+    assert aging["totals"]["total"] == "11000000.00" and aging["reconciled"]
+    f = q4("--as-of", "2026-12-31", "report", "collections", "--month", "2026-12", "--format", "json").json()["figures"]
+    assert f["written_off"] == "1000000.00" and f["collected"] == "5000000.00"  # a write-off is not collected
+    r = ar("--as-of", "2026-12-31", "writeoff", "Big", "2000万", "--items", "NOV", "--reason", "x")
+    assert r.code == 1 and "have only 6,000,000.00 open" in r.err
+    r = ar("--as-of", "2026-12-31", "writeoff", "Big", "1", "--items", "OCT", "--reason", "x")
+    assert r.code == 1 and "--items OCT: nothing is open on it" in r.err
+    assert ar("writeoff", "Big", "1", "--items", "OCT", "--reason", " ").code == 2
+    q4("--as-of", "2026-12-31", "void", "writeoff", "W000005", "--reason", "recovered after all")
+    assert q4("--as-of", "2026-12-31", "report", "aging", "--format", "json").json()["totals"]["total"] == "12000000.00"
+
+
+def test_period_input_is_checked(q4, ar):
+    assert ar("report", "collections", "--month", "2026-13").code == 2
+    assert ar("report", "collections", "--month", "2026-12", "--from", "2026-12-01").code == 2
+    assert ar("report", "collections", "--from", "2026-12-10", "--to", "2026-12-01").code == 2
