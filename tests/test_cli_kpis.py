@@ -64,3 +64,53 @@ def test_period_input_is_checked(q4, ar):
     assert ar("report", "collections", "--month", "2026-13").code == 2
     assert ar("report", "collections", "--month", "2026-12", "--from", "2026-12-01").code == 2
     assert ar("report", "collections", "--from", "2026-12-10", "--to", "2026-12-01").code == 2
+
+
+def test_plan_gap_example_from_the_seed_article(ok, ar):
+    # a plan of 1,000,000 against 600,000 the customer can pay leaves a 400,000 gap to work on
+    ok("customer", "add", "Agent", "--terms", "net 30", "--rep", "wang")
+    ok("customer", "add", "Clinic", "--terms", "net 30", "--rep", "li")
+    ok("delivery", "add", "Agent", "200万", "--date", "2026-10-01")
+    ok("delivery", "add", "Clinic", "80,000", "--date", "2026-10-20")  # due 2026-11-19
+    ok("--as-of", "2026-11-10", "plan", "set", "Agent", "100万", "--month", "2026-11")
+    ok("--as-of", "2026-11-10", "plan", "set", "Clinic", "50,000", "--month", "2026-11")
+    ok("--as-of", "2026-11-10", "promise", "add", "Agent", "60万", "--by", "2026-11-25")
+    ok("payment", "add", "Clinic", "20,000", "--date", "2026-11-05")
+    r = ok("--as-of", "2026-11-10", "report", "plan", "--month", "2026-11", "--format", "json").json()
+    rows = {x["customer"]: x for x in r["rows"]}
+    assert (rows["Agent"]["plan"], rows["Agent"]["coming"], rows["Agent"]["gap"]) == (
+        "1000000.00",
+        "600000.00",
+        "400000.00",
+    )
+    # Clinic: 20,000 collected; 60,000 falls due on 11-19; plan 50,000: more is coming than planned
+    assert (rows["Clinic"]["collected"], rows["Clinic"]["falling_due"], rows["Clinic"]["gap"]) == (
+        "20000.00",
+        "60000.00",
+        "-30000.00",
+    )
+    assert {g["rep"]: g["gap"] for g in r["reps"]} == {"li": "-30000.00", "wang": "400000.00"}
+    # re-setting a plan replaces it
+    ok("--as-of", "2026-11-10", "plan", "set", "Agent", "60万", "--month", "2026-11")
+    r = ok("--as-of", "2026-11-10", "report", "plan", "--month", "2026-11", "--rep", "wang", "--format", "json").json()
+    assert [(x["customer"], x["gap"]) for x in r["rows"]] == [("Agent", "0.00")]
+    assert ar("plan", "set", "Agent", "1", "--month", "2026-13").code == 2
+    assert "Collection plan 2026-11" in ok("--as-of", "2026-11-10", "report", "plan", "--month", "2026-11").out
+
+
+def test_allowance_from_the_aging(ok, ar):
+    ok("customer", "add", "A", "--terms", "cod")
+    ok("delivery", "add", "A", "1,000", "--date", "2026-11-23")  # not due
+    ok("delivery", "add", "A", "1,000", "--date", "2026-11-01")  # 22 days
+    ok("delivery", "add", "A", "1,000", "--date", "2026-07-01")  # 145 days: 90+
+    r = ok("report", "allowance", "--format", "json").json()
+    assert [(x["bucket"], x["allowance"]) for x in r["rows"]] == [
+        ("not due", "10.00"),
+        ("1-30", "50.00"),
+        ("31-60", "0.00"),
+        ("61-90", "0.00"),
+        ("90+", "500.00"),
+    ]
+    assert r["totals"]["allowance"] == "560.00"
+    assert ar("report", "allowance", "--rates", "1,2").code == 2
+    assert ar("report", "allowance", "--rates", "1,5,10,25,500").code == 2

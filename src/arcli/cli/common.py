@@ -48,3 +48,9 @@ def day(text: str | None, ctx: typer.Context, what: str = "--date") -> dt.date |
         return parse_date(text, ctx.find_root().obj.today)
     except InputError as e:
         raise InputError(f"{what}: {e}") from None
+
+
+XlsxOpt = Annotated[
+    str | None, typer.Option("--xlsx", metavar="FILE", help="Also write a formatted Excel workbook to FILE.")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the --xlsx file if it exists.")]

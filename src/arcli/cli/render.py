@@ -163,3 +163,87 @@ def say(message: str) -> None:
 
 def warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
+
+
+def _is_number(value: Any) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(str(value)).is_finite()
+    except InvalidOperation:
+        return False
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    cols: Sequence[Col]
+    rows: Sequence[dict[str, Any]]
+    totals: dict[str, Any] | None = None
+
+
+def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False) -> str:
+    """Write a formatted workbook atomically (a temporary file renamed into place); refuse to overwrite
+    without ``force``. Amounts are numbers with two decimals and thousands separators, dates are dates, the
+    header row is frozen, the totals row bold, and no cell is ever a formula (text starting with = stays text).
+    """
+    import tempfile
+    from decimal import Decimal
+    from pathlib import Path
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from arcli.domain.errors import ArError
+
+    target = Path(path).expanduser()
+    if target.exists() and not force:
+        raise ArError(f"{target} exists: add --force to replace it")
+    if not target.parent.is_dir():
+        raise ArError(f"no folder {target.parent} to write {target.name} in")
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.title[:31])
+        ws.append([c.header for c in sheet.cols])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        body = [*sheet.rows, *([sheet.totals] if sheet.totals is not None else [])]
+        for r in body:
+            ws.append([None] * len(sheet.cols))
+            for n, c in enumerate(sheet.cols, start=1):
+                value = r.get(c.key)
+                cell = ws.cell(row=ws.max_row, column=n)
+                if value is None:
+                    continue
+                if c.kind == "money":
+                    cell.value = Decimal(int(value)) / 100
+                    cell.number_format = "#,##0.00"
+                elif c.kind == "date":
+                    cell.value = value
+                    cell.number_format = "yyyy-mm-dd"
+                elif c.kind == "int":
+                    cell.value = int(value)
+                elif c.kind == "num" and _is_number(value):
+                    cell.value = Decimal(str(value))
+                    cell.number_format = "0.00"
+                else:
+                    cell.value = str(value)
+                    cell.data_type = "s"  # never a formula
+        if sheet.totals is not None:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for n, c in enumerate(sheet.cols, start=1):
+            widest = max([cell_len(c.header), *(cell_len(_cell(r.get(c.key), c.kind).plain) for r in body)])
+            ws.column_dimensions[get_column_letter(n)].width = min(60, widest + 2)
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False) as tmp:
+        tmp_path = Path(tmp.name)
+    try:
+        wb.save(tmp_path)
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return str(target)

@@ -108,3 +108,31 @@ def _disputed(tx: Any, day: dt.date) -> dict[int, int]:
             amount = min(amount, int(d.amount))
         out[d.customer_id] = out.get(d.customer_id, 0) + amount
     return out
+
+
+def allowance(ctx: Context, *, cutoffs: str, rates: str) -> dict[str, Any]:
+    """Σ per aging column of its open amount × a loss rate. The allowance is rounded to the fen per column."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    try:
+        pcts = [Decimal(x) for x in rates.replace(" ", "").split(",") if x]
+    except InvalidOperation:
+        raise InputError(f"--rates must be percentages separated by commas, like 1,5,10,25,50: not {rates!r}") from None
+    if any(not 0 <= p <= 100 for p in pcts):
+        raise InputError("--rates must each be between 0 and 100")
+    report = aging_report(ctx, cutoffs=cutoffs)
+    if len(pcts) != len(report.columns):
+        raise InputError(
+            f"--rates gives {len(pcts)} rates for {len(report.columns)} aging columns ({', '.join(report.columns)})"
+        )
+    rows = []
+    for label, pct in zip(report.columns, pcts, strict=True):
+        amount = report.totals[label]
+        share = (Decimal(amount) * pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        rows.append({"bucket": label, "amount": amount, "rate": pct, "allowance": int(share)})
+    return {
+        "as_of": report.as_of,
+        "rows": rows,
+        "total": report.totals["total"],
+        "allowance": sum(r["allowance"] for r in rows),
+    }

@@ -33,6 +33,7 @@ from arcli.storage.models import (
     Hold,
     Item,
     OpenCredit,
+    Plan,
     Promise,
     Sale,
     Setting,
@@ -53,6 +54,7 @@ ST = Setting.__table__
 O = OpenItemRow.__table__  # noqa: E741
 SI = SettledItem.__table__
 OC = OpenCredit.__table__
+PL = Plan.__table__
 CHUNK = 5_000  # ids per IN (...) list
 
 
@@ -879,5 +881,32 @@ class Tx:
             select(month, func.sum(func.abs(E.c.delta)))
             .where(E.c.kind == kind, E.c.date >= start, E.c.date <= end, ~_reversed_by(E.c.id, end))
             .group_by(month)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    # -- collection plans ----------------------------------------------------------------------------------
+    def set_plan(self, customer_id: int, month: str, amount: int, when: dt.datetime, actor: str | None) -> None:
+        self.conn.execute(PL.delete().where(PL.c.customer_id == customer_id, PL.c.month == month))
+        self.conn.execute(
+            insert(PL).values(customer_id=customer_id, month=month, amount=amount, set_at=when, actor=actor)
+        )
+
+    def plans(self, month: str) -> dict[int, int]:
+        q = select(PL.c.customer_id, PL.c.amount).where(PL.c.month == month)
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def open_promised(self, start: dt.date, end: dt.date) -> list[Any]:
+        """Promises not superseded whose date falls in [start, end] (the caller evaluates what is still owed)."""
+        nxt = P.alias("nxt")
+        q = select(P).where(P.c.by_date >= start, P.c.by_date <= end, ~exists().where(nxt.c.supersedes_id == P.c.id))
+        return self.conn.execute(q).all()
+
+    def open_due_between(self, as_of: dt.date, start: dt.date, end: dt.date) -> dict[int, int]:
+        """Per customer, Σ open as of a day of items due in [start, end]."""
+        it = self._open_as_of(as_of)
+        q = (
+            select(it.c.customer_id, func.sum(it.c.open))
+            .where(it.c.due_date >= start, it.c.due_date <= end)
+            .group_by(it.c.customer_id)
         )
         return {r[0]: int(r[1]) for r in self.conn.execute(q)}

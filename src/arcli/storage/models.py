@@ -243,3 +243,20 @@ class OpenCredit(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id")
     date: dt.date
     credit: int = Field(sa_column=_fen())
+
+
+class Plan(SQLModel, table=True):
+    """A monthly collection target per customer (`ar plan set`); setting it again replaces it."""
+
+    __tablename__ = "plan"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "month", name="plan_customer_month"),
+        CheckConstraint("amount >= 0", name="plan_amount"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    month: str  # YYYY-MM
+    amount: int = Field(sa_column=_fen())
+    set_at: dt.datetime
+    actor: str | None = None

@@ -10,9 +10,21 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from arcli.cli.common import AsOfOpt, FormatOpt, context, day
+from arcli.cli.common import AsOfOpt, ForceOpt, FormatOpt, XlsxOpt, context, day
 from arcli.cli.main import app
-from arcli.cli.render import Col, Format, console, emit_csv, emit_json, plain_rows, print_table, table
+from arcli.cli.render import (
+    Col,
+    Format,
+    Sheet,
+    console,
+    emit_csv,
+    emit_json,
+    plain_rows,
+    print_table,
+    say,
+    table,
+    write_xlsx,
+)
 from arcli.domain.money import format_amount as fa
 
 report_app = typer.Typer(help="Month-end reports, exact as of any date.", no_args_is_help=True)
@@ -73,6 +85,8 @@ def aging(
     rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
     customer: Annotated[str | None, typer.Option("--customer", "-c", help="Only this customer.")] = None,
     fmt: FormatOpt = Format.table,
+    xlsx: XlsxOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Aged receivables: not due, then one column per bucket, total, on-account credit; reconciled to the ledger."""
     from arcli.services.aging import aging_report
@@ -87,6 +101,11 @@ def aging(
         Col("credit", "Credit", "money"),
         Col("disputed", "Disputed", "money"),
     ]
+    if xlsx:
+        first = KEY_COLS[r.by][0].key
+        sheet = Sheet(f"Aging {r.as_of}", cols, r.rows, {**r.totals, first: "TOTAL"})
+        say(f"Wrote {write_xlsx(xlsx, [sheet], force=force)}")
+        return
     if fmt is Format.json:
         emit_json(
             {
@@ -125,6 +144,20 @@ def aging(
     console().print(_bars(r))
 
 
+def group_cols_for(by: str | None) -> list[Col]:
+    return [
+        Col(by or "group", by.capitalize() if by else "Group"),
+        Col("fell_due", "Fell due", "money"),
+        Col("overdue_at_start", "Overdue at start", "money"),
+        Col("collected", "Collected", "money"),
+        Col("collection_rate", "Rate %", "num"),
+        Col("written_off", "Written off", "money"),
+        Col("credit_sales", "Sales", "money"),
+        Col("closing_ar", "Closing AR", "money"),
+        Col("dso", "DSO", "num"),
+    ]
+
+
 class Group(enum.StrEnum):
     rep = "rep"
     customer = "customer"
@@ -141,6 +174,8 @@ def collections(
     by: Annotated[Group | None, typer.Option("--by", help="Also one row per rep or customer.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show each figure's formula and inputs.")] = False,
     fmt: FormatOpt = Format.table,
+    xlsx: XlsxOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Collection rate (回款率), DSO (simple, countback, best), ADD, CEI, promises kept, excuses, 12-month trend."""
     from arcli.domain.errors import InputError
@@ -155,17 +190,39 @@ def collections(
         last = day(end, ctx, "--to") or c.today
         first = day(start, ctx, "--from") or last.replace(day=1)
     r = collections_report(c, first, last, by=by.value if by else None)
-    group_cols = [
-        Col(by.value if by else "group", by.value.capitalize() if by else "Group"),
-        Col("fell_due", "Fell due", "money"),
-        Col("overdue_at_start", "Overdue at start", "money"),
-        Col("collected", "Collected", "money"),
-        Col("collection_rate", "Rate %", "num"),
-        Col("written_off", "Written off", "money"),
-        Col("credit_sales", "Sales", "money"),
-        Col("closing_ar", "Closing AR", "money"),
-        Col("dso", "DSO", "num"),
-    ]
+    if xlsx:
+        figure_cols = [
+            Col("figure", "Figure"),
+            Col("amount", "Amount", "money"),
+            Col("value", "Value", "num"),
+            Col("unit", "Unit"),
+            Col("formula", "Formula"),
+        ]
+        figure_rows = [
+            {
+                "figure": f.label,
+                "amount": f.value if f.unit == "money" else None,
+                "value": None if f.unit == "money" or f.value is None else str(f.value),
+                "unit": f.unit,
+                "formula": f.formula,
+            }
+            for f in r.figures
+        ]
+        trend_cols = [Col("month", "Month"), Col("due", "Fell due", "money"), Col("collected", "Collected", "money")]
+        excuse_cols = [Col("reason", "Reason"), Col("count", "Count", "int"), Col("amount", "Amount", "money")]
+        sheets = [
+            Sheet("Figures", figure_cols, figure_rows),
+            Sheet("Trend", trend_cols, r.trend),
+            Sheet("Excuses", excuse_cols, r.excuses),
+        ]
+        if r.rows:
+            rows = [
+                {**x, "collection_rate": str(x["collection_rate"] or ""), "dso": str(x["dso"] or "")} for x in r.rows
+            ]
+            sheets.insert(1, Sheet(f"By {by.value}", group_cols_for(by.value), rows))
+        say(f"Wrote {write_xlsx(xlsx, sheets, force=force)}")
+        return
+    group_cols = group_cols_for(by.value if by else None)
     if fmt is Format.json:
         figures = {
             f.key: (
@@ -249,3 +306,125 @@ def collections(
             Text("▇" * round(20 * m["collected"] / peak), style="green"),
         )
     out.print(trend)
+
+
+plan_app = typer.Typer(help="Monthly collection plans: a target per customer and month.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+PLAN_COLS = [
+    Col("customer", "Customer"),
+    Col("rep", "Rep"),
+    Col("plan", "Plan", "money"),
+    Col("collected", "Collected", "money"),
+    Col("promised", "Promised", "money"),
+    Col("falling_due", "Falling due", "money"),
+    Col("coming", "Coming", "money"),
+    Col("gap", "Gap", "money"),
+]
+
+
+@plan_app.command("set")
+def plan_set(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer name or code.")],
+    amount_: Annotated[str, typer.Argument(metavar="AMOUNT", help="What to collect from it that month.")],
+    month: Annotated[
+        str | None, typer.Option("--month", metavar="YYYY-MM", help="The month (default: this one).")
+    ] = None,
+) -> None:
+    """Set (or replace) a customer's collection target for a month."""
+    from arcli.cli.common import amount
+    from arcli.services.plans import set_plan
+
+    c = context(ctx, "plan set")
+    name, m = set_plan(c, customer, amount(amount_, allow_zero=True), month or c.today.strftime("%Y-%m"))
+    say(f"Plan for {name} in {m}: {fa(amount(amount_, allow_zero=True))}")
+
+
+@report_app.command("plan")
+def plan_report_cmd(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None, typer.Option("--month", metavar="YYYY-MM", help="The month (default: this one).")
+    ] = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
+    fmt: FormatOpt = Format.table,
+    xlsx: XlsxOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Plan versus what is realistically coming: collected, promised, falling due, and the gap to work on."""
+    from arcli.services.plans import plan_report
+
+    c = context(ctx)
+    r = plan_report(c, month or c.today.strftime("%Y-%m"), rep=rep)
+    rep_cols = [Col("rep", "Rep"), *PLAN_COLS[2:]]
+    if xlsx:
+        sheets = [
+            Sheet(f"Plan {r.month}", PLAN_COLS, r.rows, {**r.totals, "customer": "TOTAL"}),
+            Sheet("Per rep", rep_cols, r.reps),
+        ]
+        say(f"Wrote {write_xlsx(xlsx, sheets, force=force)}")
+        return
+    if fmt is Format.json:
+        emit_json(
+            {
+                "month": r.month,
+                "as_of": r.as_of.isoformat(),
+                "rows": plain_rows(PLAN_COLS, r.rows),
+                "reps": plain_rows(rep_cols, r.reps),
+                "totals": plain_rows(PLAN_COLS[2:], [r.totals])[0],
+            }
+        )
+        return
+    if fmt is Format.csv:
+        emit_csv(PLAN_COLS, r.rows)
+        return
+    print_table(
+        table(
+            PLAN_COLS,
+            r.rows,
+            title=f"Collection plan {r.month}, as of {r.as_of}",
+            totals={**r.totals, "customer": "TOTAL"},
+            caption="coming = the larger of promised and falling due by month end; gap = plan − collected − coming",
+        )
+    )
+    print_table(table(rep_cols, r.reps, title="Per rep"))
+
+
+@report_app.command("allowance")
+def allowance(
+    ctx: typer.Context,
+    rates: Annotated[
+        str, typer.Option("--rates", metavar="PCTS", help="Loss rate per aging column, in percent, oldest last.")
+    ] = "1,5,10,25,50",
+    buckets: Annotated[
+        str, typer.Option("--buckets", metavar="DAYS", help="Aging cut-offs; one rate per resulting column.")
+    ] = "30,60,90",
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+    xlsx: XlsxOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Bad-debt allowance estimated from the aging: Σ bucket × loss rate (textbook 1 / 5 / 10 / 25 / 50 %)."""
+    from arcli.services.aging import allowance as allowance_report
+
+    r = allowance_report(context(ctx, as_of=as_of), cutoffs=buckets, rates=rates)
+    cols = [
+        Col("bucket", "Bucket"),
+        Col("amount", "Open", "money"),
+        Col("rate", "Loss rate %", "num"),
+        Col("allowance", "Allowance", "money"),
+    ]
+    rows = [{**x, "rate": str(x["rate"])} for x in r["rows"]]
+    totals = {"bucket": "TOTAL", "amount": r["total"], "allowance": r["allowance"]}
+    if xlsx:
+        say(f"Wrote {write_xlsx(xlsx, [Sheet('Allowance', cols, rows, totals)], force=force)}")
+        return
+    if fmt is Format.json:
+        emit_json(
+            {"as_of": r["as_of"].isoformat(), "rows": plain_rows(cols, rows), "totals": plain_rows(cols, [totals])[0]}
+        )
+    elif fmt is Format.csv:
+        emit_csv(cols, rows)
+    else:
+        print_table(table(cols, rows, totals=totals, title=f"Bad-debt allowance as of {r['as_of'].isoformat()}"))

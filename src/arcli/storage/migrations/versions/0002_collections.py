@@ -1,4 +1,4 @@
-"""Collections: promises to pay, the contact log, disputes, credit holds, settings.
+"""Collections: promises to pay, the contact log, disputes, credit holds, settings, collection plans.
 
 Revision ID: 0002
 Revises: 0001
@@ -15,6 +15,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(), nullable=True),
+        sa.CheckConstraint("amount >= 0", name="plan_amount"),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("customer_id", "month", name="plan_customer_month"),
+    )
     op.create_table(
         "setting",
         sa.Column("key", sa.String(), nullable=False),
@@ -110,6 +123,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("plan")
     with op.batch_alter_table("promise", schema=None) as batch_op:
         batch_op.drop_index("promise_customer")
 
