@@ -114,3 +114,32 @@ def test_allowance_from_the_aging(ok, ar):
     assert r["totals"]["allowance"] == "560.00"
     assert ar("report", "allowance", "--rates", "1,2").code == 2
     assert ar("report", "allowance", "--rates", "1,5,10,25,500").code == 2
+
+
+def test_every_report_in_every_text_format(q4):
+    import csv
+    import io
+
+    q4("--as-of", "2026-12-01", "plan", "set", "Big", "300万", "--month", "2026-12")
+    for report in (["collections", "--month", "2026-12"], ["plan", "--month", "2026-12"], ["allowance"], ["aging"]):
+        table = q4("--as-of", "2026-12-31", "report", *report).out
+        assert "TOTAL" in table or "Collections" in table
+        data = q4("--as-of", "2026-12-31", "report", *report, "--format", "json").json()
+        rows = list(csv.DictReader(io.StringIO(q4("--as-of", "2026-12-31", "report", *report, "--format", "csv").out)))
+        assert data and rows, report
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                q4("--as-of", "2026-12-31", "report", "collections", "--month", "2026-12", "--format", "csv").out
+            )
+        )
+    )
+    assert {r["figure"]: r["value"] for r in rows}["collected"] == "5000000.00"
+    plan = list(
+        csv.DictReader(
+            io.StringIO(q4("--as-of", "2026-12-31", "report", "plan", "--month", "2026-12", "--format", "csv").out)
+        )
+    )
+    assert (plan[0]["customer"], plan[0]["plan"], plan[0]["collected"]) == ("Big", "3000000.00", "5000000.00")
+    allowance = q4("--as-of", "2026-12-31", "report", "allowance").out
+    assert "Bad-debt allowance as of 2026-12-31" in allowance and "Loss rate %" in allowance
