@@ -19,3 +19,7 @@ class NotFound(ArError):
 
 class Conflict(ArError):
     """An idempotency key reused with different fields, or a rule the ledger refuses."""
+
+
+class RefConflict(Conflict):
+    """A known ref (or customer) recorded with other fields: never silently skipped or overwritten."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arcli.domain.allocation import OpenItem, Request, allocate_explicit, allocate_fifo, apply_credits
-from arcli.domain.errors import Conflict, InputError, NotFound
+from arcli.domain.errors import Conflict, InputError, NotFound, RefConflict
 from arcli.domain.money import format_amount
 from arcli.domain.records import Customer
 from arcli.domain.terms import parse_terms
@@ -83,7 +83,7 @@ def _differences(existing: Any, wanted: dict[str, Any], names: dict[str, str]) -
 
 
 def _refuse_changed(kind: str, ref: str, diffs: list[str]) -> None:
-    raise Conflict(
+    raise RefConflict(
         f"{kind} {ref} exists already with a different {', '.join(diffs)}: use another --ref, "
         f"or `ar void {kind} {ref}` and record it again"
         if kind != "sale"
@@ -126,20 +126,34 @@ def add_sale(
     date = date or ctx.today
     ref = _check_ref(ref)
     with unit_of_work(ctx, write=True) as tx:
-        customer = resolve(tx, customer_key)
-        text = terms if terms is not None else customer.terms
-        canonical = str(parse_terms(text)) if text else None
-        wanted = dict(customer_id=customer.id, amount=amount, date=date, terms=canonical)
-        if ref is not None:
-            existing = tx.sale_by_ref(ref)
-            if existing is not None:
-                diffs = _differences(existing, wanted, {"customer_id": "customer"})
-                if diffs:
-                    _refuse_changed("sale", ref, diffs)
-                return Posted("sale", ref, customer.name, amount, date, unchanged=True, terms=canonical)
-        ref = ref or _new_ref(tx, "sale")
-        tx.insert_sale(ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted)
-        return Posted("sale", ref, customer.name, amount, date, terms=canonical)
+        return post_sale(tx, ctx, resolve(tx, customer_key), amount=amount, date=date, terms=terms, ref=ref, note=note)
+
+
+def post_sale(
+    tx: Tx,
+    ctx: Context,
+    customer: Customer,
+    *,
+    amount: int,
+    date: dt.date,
+    terms: str | None,
+    ref: str | None,
+    note: str | None,
+) -> Posted:
+    """The body of `add_sale` inside a caller's transaction (imports post many rows in one)."""
+    text = terms if terms is not None else customer.terms
+    canonical = str(parse_terms(text)) if text else None
+    wanted = dict(customer_id=customer.id, amount=amount, date=date, terms=canonical)
+    if ref is not None:
+        existing = tx.sale_by_ref(ref)
+        if existing is not None:
+            diffs = _differences(existing, wanted, {"customer_id": "customer"})
+            if diffs:
+                _refuse_changed("sale", ref, diffs)
+            return Posted("sale", ref, customer.name, amount, date, unchanged=True, terms=canonical)
+    ref = ref or _new_ref(tx, "sale")
+    tx.insert_sale(ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted)
+    return Posted("sale", ref, customer.name, amount, date, terms=canonical)
 
 
 # -- deliveries --------------------------------------------------------------------------------------------
@@ -175,86 +189,114 @@ def add_delivery(
     if due is not None and due < date:
         raise InputError(f"--due {due} is before the delivery date {date}")
     with unit_of_work(ctx, write=True) as tx:
-        customer = resolve(tx, customer_key)
-        sale = None
-        if sale_ref is not None:
-            sale = tx.sale_by_ref(sale_ref)
-            if sale is None:
-                raise NotFound(f"no sale {sale_ref!r}")
-            if sale.customer_id != customer.id:
-                raise Conflict(f"sale {sale_ref} belongs to {tx.customer_by_id(sale.customer_id).name}")
-        canonical = None if due is not None else _delivery_terms(customer, sale, terms)
-        wanted = dict(
-            customer_id=customer.id,
-            delta=amount,
+        return post_delivery(
+            tx,
+            ctx,
+            resolve(tx, customer_key),
+            amount=amount,
             date=date,
-            terms=canonical,
+            sale_ref=sale_ref,
+            terms=terms,
             due=due,
-            sale_id=sale.id if sale is not None else None,
+            ref=ref,
+            note=note,
+            force=force,
         )
-        if ref is not None:
-            existing = tx.entry_by_ref("delivery", ref)
-            if existing is not None:
-                diffs = _differences(
-                    existing, wanted, {"customer_id": "customer", "delta": "amount", "sale_id": "sale"}
-                )
-                if diffs:
-                    _refuse_changed("delivery", ref, diffs)
-                items = [dict(ref=i.ref, due=i.due_date, amount=i.amount) for i in tx.items_of(existing.id)]
-                return Posted(
-                    "delivery", ref, customer.name, amount, date, unchanged=True, terms=canonical, items=items
-                )
-        problem = hold_problem(tx, customer, date, amount)
-        if problem and not force:
-            raise Conflict(f"{problem}: deliver anyway with --force")
-        ref = ref or _new_ref(tx, "delivery")
-        schedule = [(due, amount)] if due is not None else parse_terms(canonical).schedule(date, amount)
-        item_refs = [ref] if len(schedule) == 1 else [f"{ref}#{n}" for n in range(1, len(schedule) + 1)]
-        for item_ref in item_refs:
-            if tx.ref_taken("item", item_ref):
-                raise Conflict(f"an open item {item_ref} exists already: choose another --ref")
-        entry_id = tx.insert_entry(
-            kind="delivery", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+
+
+def post_delivery(
+    tx: Tx,
+    ctx: Context,
+    customer: Customer,
+    *,
+    amount: int,
+    date: dt.date,
+    sale_ref: str | None,
+    terms: str | None,
+    due: dt.date | None,
+    ref: str | None,
+    note: str | None,
+    force: bool,
+    holds: bool = True,
+) -> Posted:
+    """The body of `add_delivery` inside a caller's transaction (imports post many rows in one).
+
+    ``holds=False`` skips the credit-hold checks: an import records history that already happened."""
+    sale = None
+    if sale_ref is not None:
+        sale = tx.sale_by_ref(sale_ref)
+        if sale is None:
+            raise NotFound(f"no sale {sale_ref!r}")
+        if sale.customer_id != customer.id:
+            raise Conflict(f"sale {sale_ref} belongs to {tx.customer_by_id(sale.customer_id).name}")
+    canonical = None if due is not None else _delivery_terms(customer, sale, terms)
+    wanted = dict(
+        customer_id=customer.id,
+        delta=amount,
+        date=date,
+        terms=canonical,
+        due=due,
+        sale_id=sale.id if sale is not None else None,
+    )
+    if ref is not None:
+        existing = tx.entry_by_ref("delivery", ref)
+        if existing is not None:
+            diffs = _differences(existing, wanted, {"customer_id": "customer", "delta": "amount", "sale_id": "sale"})
+            if diffs:
+                _refuse_changed("delivery", ref, diffs)
+            items = [dict(ref=i.ref, due=i.due_date, amount=i.amount) for i in tx.items_of(existing.id)]
+            return Posted("delivery", ref, customer.name, amount, date, unchanged=True, terms=canonical, items=items)
+    problem = hold_problem(tx, customer, date, amount) if holds else None
+    if problem and not force:
+        raise Conflict(f"{problem}: deliver anyway with --force")
+    ref = ref or _new_ref(tx, "delivery")
+    schedule = [(due, amount)] if due is not None else parse_terms(canonical).schedule(date, amount)
+    item_refs = [ref] if len(schedule) == 1 else [f"{ref}#{n}" for n in range(1, len(schedule) + 1)]
+    for item_ref in item_refs:
+        if tx.ref_taken("item", item_ref):
+            raise Conflict(f"an open item {item_ref} exists already: choose another --ref")
+    entry_id = tx.insert_entry(
+        kind="delivery", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+    )
+    rows = [
+        dict(
+            entry_id=entry_id,
+            customer_id=customer.id,
+            seq=n,
+            ref=item_ref,
+            delivery_date=date,
+            due_date=d,
+            amount=a,
         )
-        rows = [
-            dict(
-                entry_id=entry_id,
-                customer_id=customer.id,
-                seq=n,
-                ref=item_ref,
-                delivery_date=date,
-                due_date=d,
-                amount=a,
+        for n, (item_ref, (d, a)) in enumerate(zip(item_refs, schedule, strict=True), start=1)
+    ]
+    tx.insert_items(rows)
+    applied = _settle_from_credit(tx, ctx, customer.id, tx.open_items(customer.id, entry_id=entry_id), date)
+    posted = Posted(
+        "delivery",
+        ref,
+        customer.name,
+        amount,
+        date,
+        terms=canonical,
+        items=[dict(ref=r["ref"], due=r["due_date"], amount=r["amount"]) for r in rows],
+        applied=applied,
+        credit_left=sum(c for *_, c in tx.payment_credits(customer.id)),
+    )
+    if problem:
+        posted.warnings.append(f"delivered with --force although {problem}")
+    if sale is not None:
+        delivered = tx.delivered_on_sale(sale.id)
+        if delivered > sale.amount:
+            posted.warnings.append(
+                f"deliveries on sale {sale.ref} now total {format_amount(delivered)}, "
+                f"more than its {format_amount(sale.amount)}"
             )
-            for n, (item_ref, (d, a)) in enumerate(zip(item_refs, schedule, strict=True), start=1)
-        ]
-        tx.insert_items(rows)
-        applied = _settle_from_credit(tx, ctx, customer.id, tx.open_items(customer.id, entry_id=entry_id), date)
-        posted = Posted(
-            "delivery",
-            ref,
-            customer.name,
-            amount,
-            date,
-            terms=canonical,
-            items=[dict(ref=r["ref"], due=r["due_date"], amount=r["amount"]) for r in rows],
-            applied=applied,
-            credit_left=sum(c for *_, c in tx.payment_credits(customer.id)),
-        )
-        if problem:
-            posted.warnings.append(f"delivered with --force although {problem}")
-        if sale is not None:
-            delivered = tx.delivered_on_sale(sale.id)
-            if delivered > sale.amount:
-                posted.warnings.append(
-                    f"deliveries on sale {sale.ref} now total {format_amount(delivered)}, "
-                    f"more than its {format_amount(sale.amount)}"
-                )
-        return posted
+    return posted
 
 
 # -- payments ----------------------------------------------------------------------------------------------
-def _apply_spec(requests: list[Request]) -> str | None:
+def apply_spec(requests: list[Request]) -> str | None:
     if not requests:
         return None
     return ";".join(
@@ -293,31 +335,58 @@ def add_payment(
     if method not in METHODS:
         raise InputError(f"unknown payment method {method!r}: one of {', '.join(METHODS)}")
     requests = apply or []
-    spec = _apply_spec(requests)
+    spec = apply_spec(requests)
     with unit_of_work(ctx, write=True) as tx:
-        customer = resolve(tx, customer_key)
-        wanted = dict(customer_id=customer.id, delta=-amount, date=date, method=method, apply_spec=spec)
-        if ref is not None:
-            existing = tx.entry_by_ref("payment", ref)
-            if existing is not None:
-                diffs = _differences(
-                    existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--apply"}
-                )
-                if diffs:
-                    _refuse_changed("payment", ref, diffs)
-                return Posted("payment", ref, customer.name, amount, date, unchanged=True)
-        ref = ref or _new_ref(tx, "payment")
-        items = tx.open_items(customer.id)
-        if requests:
-            _explain_missing(tx, customer, requests, items)
-            plan, left = allocate_explicit(amount, requests, items)
-        else:
-            plan, left = allocate_fifo(amount, items)
-        pid = tx.insert_entry(
-            kind="payment", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+        return post_payment(
+            tx,
+            ctx,
+            resolve(tx, customer_key),
+            amount=amount,
+            date=date,
+            ref=ref,
+            method=method,
+            requests=requests,
+            spec=spec,
+            note=note,
         )
-        applied = _write_allocations(tx, ctx, [(pid, ref, date, item, amt) for item, amt in plan])
-        return Posted("payment", ref, customer.name, amount, date, applied=applied, credit_left=left)
+
+
+def post_payment(
+    tx: Tx,
+    ctx: Context,
+    customer: Customer,
+    *,
+    amount: int,
+    date: dt.date,
+    ref: str | None,
+    method: str,
+    requests: list[Request],
+    spec: str | None,
+    note: str | None,
+) -> Posted:
+    """The body of `add_payment` inside a caller's transaction (imports post many rows in one)."""
+    wanted = dict(customer_id=customer.id, delta=-amount, date=date, method=method, apply_spec=spec)
+    if ref is not None:
+        existing = tx.entry_by_ref("payment", ref)
+        if existing is not None:
+            diffs = _differences(
+                existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--apply"}
+            )
+            if diffs:
+                _refuse_changed("payment", ref, diffs)
+            return Posted("payment", ref, customer.name, amount, date, unchanged=True)
+    ref = ref or _new_ref(tx, "payment")
+    items = tx.open_items(customer.id)
+    if requests:
+        _explain_missing(tx, customer, requests, items)
+        plan, left = allocate_explicit(amount, requests, items)
+    else:
+        plan, left = allocate_fifo(amount, items)
+    pid = tx.insert_entry(
+        kind="payment", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+    )
+    applied = _write_allocations(tx, ctx, [(pid, ref, date, item, amt) for item, amt in plan])
+    return Posted("payment", ref, customer.name, amount, date, applied=applied, credit_left=left)
 
 
 # -- write-offs --------------------------------------------------------------------------------------------
@@ -341,7 +410,7 @@ def write_off(
     if not items:
         raise InputError("name the items written off with --items REF (a delivery or an item)")
     requests = [Request(r) for r in items]
-    spec = _apply_spec(requests)
+    spec = apply_spec(requests)
     with unit_of_work(ctx, write=True) as tx:
         customer = resolve(tx, customer_key)
         wanted = dict(customer_id=customer.id, delta=-amount, date=date, apply_spec=spec, reason=reason)

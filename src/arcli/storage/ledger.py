@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Date, String, and_, case, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Date, String, and_, bindparam, case, cast, exists, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -119,6 +119,49 @@ def _open_item(r: Any) -> OpenItem:
     return OpenItem(
         id=r.id, ref=r.ref, delivery_ref=r.delivery_ref, delivered=r.delivery_date, due=r.due_date, open=int(r.open)
     )
+
+
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _refresh_statements() -> dict[str, Any]:
+    """The statements that recompute the derived tables, built once (their compiled form is then cached)."""
+    if _STATEMENTS:
+        return _STATEMENTS
+    ids = bindparam("ids", expanding=True)
+    open_amt = (I.c.amount - _paid_on_item(None)).label("open")
+    sub = (
+        select(I.c.id, I.c.customer_id, I.c.due_date, I.c.delivery_date, open_amt)
+        .where(I.c.id.in_(ids), ~_reversed_by(I.c.entry_id, None))
+        .subquery()
+    )
+    last = select(func.max(A.c.date)).where(A.c.item_id == sub.c.id, A.c.amount > 0).scalar_subquery()
+    paid_in_full = (
+        select(sub.c.id, sub.c.customer_id, sub.c.due_date, last, I.c.amount)
+        .join(I, I.c.id == sub.c.id)
+        .where(sub.c.open <= 0)
+    )
+    credit = (-E.c.delta - _applied_from_payment(E.c.id, None)).label("credit")
+    pay = (
+        select(E.c.id, E.c.customer_id, E.c.date, credit)
+        .where(E.c.id.in_(ids), E.c.kind == "payment", ~_reversed_by(E.c.id, None))
+        .subquery()
+    )
+    _STATEMENTS.update(
+        del_open=O.delete().where(O.c.item_id.in_(ids)),
+        ins_open=insert(O).from_select(
+            ["item_id", "customer_id", "due_date", "delivery_date", "open"], select(sub).where(sub.c.open > 0)
+        ),
+        del_settled=SI.delete().where(SI.c.item_id.in_(ids)),
+        ins_settled=insert(SI).from_select(
+            ["item_id", "customer_id", "due_date", "settled_on", "amount"], paid_in_full
+        ),
+        del_credit=OC.delete().where(OC.c.payment_id.in_(ids)),
+        ins_credit=insert(OC).from_select(
+            ["payment_id", "customer_id", "date", "credit"], select(pay).where(pay.c.credit > 0)
+        ),
+    )
+    return _STATEMENTS
 
 
 def _reversed_by(entry_id_col: Any, as_of: dt.date | None) -> Any:
@@ -230,50 +273,35 @@ class Tx:
     # -- items and allocations ---------------------------------------------------------------------------
     def insert_items(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         ids = [self.conn.execute(insert(I).values(**r)).inserted_primary_key[0] for r in rows]
-        self.refresh_open(ids)
+        # a new delivery's items are open for their whole amount: nothing can be allocated to them yet
+        self.conn.execute(
+            insert(O),
+            [
+                dict(
+                    item_id=i,
+                    customer_id=r["customer_id"],
+                    due_date=r["due_date"],
+                    delivery_date=r["delivery_date"],
+                    open=r["amount"],
+                )
+                for i, r in zip(ids, rows, strict=True)
+            ],
+        )
         return ids
 
     def refresh_open(self, item_ids: Sequence[int]) -> None:
-        """Recompute ``open_item`` for these items from the ledger itself (all recorded allocations)."""
+        """Recompute ``open_item`` and ``settled_item`` for these items from the ledger itself."""
+        st = _refresh_statements()
         for chunk in _chunks(sorted(set(item_ids))):
-            self.conn.execute(O.delete().where(O.c.item_id.in_(chunk)))
-            open_amt = (I.c.amount - _paid_on_item(None)).label("open")
-            q = select(I.c.id, I.c.customer_id, I.c.due_date, I.c.delivery_date, open_amt).where(
-                I.c.id.in_(chunk), ~_reversed_by(I.c.entry_id, None)
-            )
-            sub = q.subquery()
-            self.conn.execute(
-                insert(O).from_select(
-                    ["item_id", "customer_id", "due_date", "delivery_date", "open"],
-                    select(sub).where(sub.c.open > 0),
-                )
-            )
-            self.conn.execute(SI.delete().where(SI.c.item_id.in_(chunk)))
-            last = select(func.max(A.c.date)).where(A.c.item_id == sub.c.id, A.c.amount > 0).scalar_subquery()
-            paid_in_full = (
-                select(sub.c.id, sub.c.customer_id, sub.c.due_date, last, I.c.amount)
-                .join(I, I.c.id == sub.c.id)
-                .where(sub.c.open <= 0)
-            )
-            self.conn.execute(
-                insert(SI).from_select(["item_id", "customer_id", "due_date", "settled_on", "amount"], paid_in_full)
-            )
+            for stmt in (st["del_open"], st["ins_open"], st["del_settled"], st["ins_settled"]):
+                self.conn.execute(stmt, {"ids": chunk})
 
     def refresh_credit(self, payment_ids: Sequence[int]) -> None:
         """Recompute ``open_credit`` for these payments from the ledger itself."""
+        st = _refresh_statements()
         for chunk in _chunks(sorted(set(payment_ids))):
-            self.conn.execute(OC.delete().where(OC.c.payment_id.in_(chunk)))
-            credit = (-E.c.delta - _applied_from_payment(E.c.id, None)).label("credit")
-            sub = (
-                select(E.c.id, E.c.customer_id, E.c.date, credit)
-                .where(E.c.id.in_(chunk), E.c.kind == "payment", ~_reversed_by(E.c.id, None))
-                .subquery()
-            )
-            self.conn.execute(
-                insert(OC).from_select(
-                    ["payment_id", "customer_id", "date", "credit"], select(sub).where(sub.c.credit > 0)
-                )
-            )
+            self.conn.execute(st["del_credit"], {"ids": chunk})
+            self.conn.execute(st["ins_credit"], {"ids": chunk})
 
     def open_items(
         self, customer_id: int, *, as_of: dt.date | None = None, entry_id: int | None = None

@@ -1,0 +1,124 @@
+"""`ar import`: customers, sales, deliveries, payments and promises from CSV, TSV or .xlsx."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import sys
+from typing import Annotated
+
+import typer
+
+from arcli.cli.common import context
+from arcli.cli.main import app
+from arcli.cli.render import Col, print_table, say, table
+from arcli.domain.errors import ArError
+
+
+class Kind(enum.StrEnum):
+    customers = "customers"
+    sales = "sales"
+    deliveries = "deliveries"
+    payments = "payments"
+    promises = "promises"
+
+
+def _progress():
+    """A Rich progress bar on stderr for long files (only on a terminal); returns (callback, stop)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        return None, lambda: None
+    bar = Progress("posting", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+    task = bar.add_task("import", total=None)
+    bar.start()
+
+    def tick(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return tick, bar.stop
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A .csv, .tsv/.txt or .xlsx file.")],
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Override detection (BOM, UTF-8, GB18030).")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="A character, or 'tab' (default: detected).")
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option("--date-format", metavar="FMT", help="strptime format of the dates, e.g. %m/%d/%Y.")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", metavar="COLUMN=FIELD", help="Read a column of yours as a field (repeatable)."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
+    errors: Annotated[
+        str | None, typer.Option("--errors", metavar="FILE", help="Write the bad rows, with the reason, as CSV.")
+    ] = None,
+    create_customers: Annotated[
+        bool, typer.Option("--create-customers", help="Create customers the file names that do not exist yet.")
+    ] = False,
+) -> None:
+    """Import a file: all of it or none of it, idempotent by ref, with a report of every bad row."""
+    from arcli.services.importer import import_file
+
+    tick, stop = _progress()
+    try:
+        r = import_file(
+            context(ctx, f"import {kind.value}"),
+            kind.value,
+            file,
+            encoding=encoding,
+            delimiter=delimiter,
+            date_format=date_format,
+            mapping=mapping,
+            dry_run=dry_run,
+            create_customers=create_customers,
+            progress=tick,
+        )
+    finally:
+        stop()
+    bad = r.errors
+    if errors:
+        _write_errors(errors, r)
+    counts = (
+        f"read {len(r.rows):,} rows: added {r.added:,}, unchanged {r.unchanged:,}, conflicts {r.conflicts:,}, "
+        f"errors {len(bad) - r.conflicts:,} ({r.seconds:.1f} s)"
+    )
+    if bad:
+        shown = [{"line": x.line, "problem": x.error} for x in bad[:50]]
+        print_table(
+            table(
+                [Col("line", "Line", "int"), Col("problem", "Problem")],
+                shown,
+                title=f"{len(bad)} rows of {r.path} cannot be imported",
+            )
+        )
+        if len(bad) > 50:
+            say(f"… and {len(bad) - 50} more" + ("" if errors else " (--errors FILE lists them all)"))
+        raise ArError(f"nothing imported from {r.path}: {counts}" + (f"; bad rows in {errors}" if errors else ""))
+    what = "Checked" if dry_run else "Imported"
+    say(f"{what} {r.kind} from {r.path} ({r.encoding}): {counts}" + ("; nothing written (dry run)" if dry_run else ""))
+    if r.created_customers:
+        say(f"  created {len(r.created_customers):,} customers" + (" (would be)" if dry_run else ""))
+    if r.ignored_columns:
+        say(f"  ignored columns: {', '.join(r.ignored_columns)}")
+
+
+def _write_errors(path: str, r) -> None:
+    try:
+        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow(["line", "error", *r.header])
+            for x in r.errors:
+                w.writerow([x.line, x.error, *(x.raw.get(h, "") for h in r.header)])
+    except OSError as exc:
+        sys.stderr.write(f"warning: cannot write {path}: {exc.strerror}\n")

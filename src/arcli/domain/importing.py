@@ -1,0 +1,207 @@
+"""Reading import files: decoding, delimiters, header mapping, and validating each row into typed fields.
+
+Pure functions of bytes and text; the services layer reads the file and posts the rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from arcli.domain.dates import parse_date
+from arcli.domain.errors import InputError
+from arcli.domain.money import parse_amount
+from arcli.domain.terms import parse_terms
+
+#: Canonical headers per kind (the first ones are required).
+FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "customers": (("name",), ("code", "terms", "credit_limit", "rep", "phone", "note")),
+    "sales": (("ref", "customer", "date", "amount"), ("terms", "note")),
+    "deliveries": (("ref", "customer", "date", "amount"), ("due", "terms", "sale", "note")),
+    "payments": (("ref", "customer", "date", "amount"), ("method", "applies_to", "note")),
+    "promises": (("customer", "amount", "by"), ("note", "made")),
+}
+METHODS = ("bank", "cash", "bill", "offset")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _where(data: bytes, pos: int) -> str:
+    line = data.count(b"\n", 0, pos) + 1
+    return f"line {line}, byte {pos + 1}"
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Bytes → (text, encoding used). BOM first (UTF-8/16/32), then strict UTF-8, then GB18030.
+
+    A file that decodes as UTF-8 up to a bad byte after some valid non-ASCII text is taken to be damaged UTF-8
+    and refused (GB18030 would read almost anything, as mojibake). Errors name the line and byte.
+    """
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as e:
+            raise InputError(f"not {encoding}: cannot decode at {_where(data, e.start)}") from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as e:
+                raise InputError(f"not valid {name}: cannot decode at {_where(data, e.start)}") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    if any(b >= 0x80 for b in data[: utf8_error.start]):
+        raise InputError(f"damaged UTF-8: cannot decode at {_where(data, utf8_error.start)}")
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"neither UTF-8 nor GB18030 (UTF-8 breaks at {_where(data, utf8_error.start)}, GB18030 at "
+            f"{_where(data, e.start)}): give --encoding"
+        ) from None
+
+
+def split_rows(text: str, delimiter: str | None = None) -> list[list[str]]:
+    """CSV or TSV text → rows of cells. Without a delimiter: a tab if the header has one, else a comma or
+    semicolon, whichever the header has more of."""
+    if delimiter is None:
+        header = text.split("\n", 1)[0]
+        delimiter = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
+    elif delimiter in ("tab", "\\t"):
+        delimiter = "\t"
+    if len(delimiter) != 1:
+        raise InputError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def parse_map(pairs: list[str]) -> dict[str, list[str]]:
+    """``--map COLUMN=FIELD`` (repeatable; one column may feed several fields) → {column: [fields]}."""
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        column, sep, target = pair.rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise InputError(f"--map {pair!r}: write COLUMN=FIELD, e.g. --map 客户名称=customer")
+        out.setdefault(column.strip(), []).append(target.strip())
+    return out
+
+
+@dataclass
+class Row:
+    line: int  # the line (or sheet row) it came from; the header is line 1
+    raw: dict[str, str]  # the file's own columns and values
+    fields: dict[str, Any] = field(default_factory=dict)  # typed canonical fields
+    error: str | None = None  # "column: reason"
+
+
+def map_header(kind: str, header: list[str], mapping: dict[str, list[str]]) -> tuple[dict[int, list[str]], list[str]]:
+    """Which canonical fields each column feeds, and the columns that feed none (ignored)."""
+    required, optional = FIELDS[kind]
+    known = set(required) | set(optional)
+    for targets in mapping.values():
+        for t in targets:
+            if t not in known:
+                raise InputError(f"--map target {t!r} is not a {kind} field: {', '.join((*required, *optional))}")
+    for column in mapping:
+        if column not in [h.strip() for h in header]:
+            raise InputError(f"--map column {column!r} is not in the file's header")
+    columns: dict[int, list[str]] = {}
+    ignored = []
+    for n, name in enumerate(h.strip().lstrip("\ufeff") for h in header):
+        targets = mapping.get(name) or ([name.lower()] if name.lower() in known else [])
+        if targets:
+            columns[n] = targets
+        elif name:
+            ignored.append(name)
+    present = {t for ts in columns.values() for t in ts}
+    missing = [f for f in required if f not in present]
+    if missing:
+        raise InputError(
+            f"the {kind} file has no column for {', '.join(missing)}: its header is {', '.join(header)} "
+            f"(rename columns with --map COLUMN=FIELD)"
+        )
+    return columns, ignored
+
+
+def _date(value: str, today: dt.date, fmt: str | None) -> dt.date:
+    if fmt:
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            raise InputError(f"not a date in the format {fmt}: {value!r}") from None
+    return parse_date(value, today)
+
+
+def validate(kind: str, values: dict[str, str], today: dt.date, date_format: str | None) -> dict[str, Any]:
+    """One row's canonical text values → typed fields; raises InputError("column: reason")."""
+
+    def need(name: str) -> str:
+        v = (values.get(name) or "").strip()
+        if not v:
+            raise InputError(f"{name}: empty")
+        return v
+
+    def opt(name: str) -> str | None:
+        v = (values.get(name) or "").strip()
+        return v or None
+
+    def on(name: str, fn, *args):
+        try:
+            return fn(*args)
+        except InputError as e:
+            raise InputError(f"{name}: {e}") from None
+
+    out: dict[str, Any] = {}
+    if kind == "customers":
+        out["name"] = need("name")
+        for k in ("code", "rep", "phone", "note"):
+            out[k] = opt(k)
+        t = opt("terms")
+        out["terms"] = str(on("terms", parse_terms, t)) if t else None
+        cl = opt("credit_limit")
+        out["credit_limit"] = on("credit_limit", lambda: parse_amount(cl, allow_zero=True)) if cl else None
+        return out
+    if kind == "promises":
+        out["customer"] = need("customer")
+        out["amount"] = on("amount", parse_amount, need("amount"))
+        out["by"] = on("by", _date, need("by"), today, date_format)
+        made = opt("made")
+        out["made"] = on("made", _date, made, today, date_format) if made else None
+        out["note"] = opt("note")
+        return out
+    out["ref"] = need("ref")
+    out["customer"] = need("customer")
+    out["date"] = on("date", _date, need("date"), today, date_format)
+    out["amount"] = on("amount", parse_amount, need("amount"))
+    out["note"] = opt("note")
+    if kind in ("sales", "deliveries"):
+        t = opt("terms")
+        out["terms"] = str(on("terms", parse_terms, t)) if t else None
+    if kind == "sales":
+        return out
+    if kind == "deliveries":
+        due = opt("due")
+        out["due"] = on("due", _date, due, today, date_format) if due else None
+        if out["due"] is not None and out["due"] < out["date"]:
+            raise InputError(f"due: {out['due']} is before the delivery date {out['date']}")
+        out["sale"] = opt("sale")
+        return out
+    method = (opt("method") or "bank").lower()
+    if method not in METHODS:
+        raise InputError(f"method: {method!r} is not one of {', '.join(METHODS)}")
+    out["method"] = method
+    applies = opt("applies_to")
+    out["applies_to"] = [r.strip() for r in applies.split(";") if r.strip()] if applies else []
+    return out
