@@ -1,0 +1,218 @@
+"""`ar import`: encodings, idempotency, conflicts, atomicity, the error report, and the public IBM sample."""
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from arcli.cli import main
+from conftest import dump, rows
+
+CUSTOMERS = [
+    ["name", "code", "terms", "credit_limit", "rep"],
+    ["鸿达医药代理", "HD", "cod", "20万", "王磊"],
+    ["市第一人民医院", "CH", "eom 30", "", "王磊"],
+]
+DELIVERIES = [
+    ["ref", "customer", "date", "amount", "due", "terms"],
+    ["HD-1", "鸿达医药代理", "2026-10-16", "152,300.00", "", ""],
+    ["CH-1", "CH", "2026-09-24", "52,000", "", ""],
+    ["CH-2", "CH", "2026-10-24", "38,000.50", "2026-12-15", ""],
+]
+PAYMENTS = [
+    ["ref", "customer", "date", "amount", "method", "applies_to"],
+    ["P-1", "CH", "2026-11-01", "12,000", "bank", "CH-1"],
+    ["P-2", "HD", "2026-11-20", "50,000", "cash", ""],
+]
+
+
+def write(path: Path, table: list[list[str]], form: str) -> Path:
+    if form == "xlsx":
+        wb = openpyxl.Workbook()
+        for r in table:
+            wb.active.append(r)
+        wb.save(path)
+        return path
+    delimiter = "\t" if form == "utf-16" else ","
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(table)
+    encoding = {"utf-8": "utf-8", "utf-8-bom": "utf-8-sig", "gb18030": "gb18030", "utf-16": "utf-16"}[form]
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def ledger_state(db: Path) -> list:
+    """What a ledger holds, independent of ids and timestamps."""
+    return [
+        rows(db, "select name, code, terms, credit_limit, rep from customer order by name"),
+        rows(
+            db,
+            "select e.kind, e.ref, c.name, e.date, e.delta, e.terms, e.due, e.method from entry e"
+            " join customer c on c.id = e.customer_id order by e.kind, e.ref",
+        ),
+        rows(db, "select i.ref, i.due_date, i.amount from item i order by i.ref"),
+        rows(
+            db,
+            "select i.ref, p.ref, a.amount, a.date from allocation a join item i on i.id = a.item_id"
+            " join entry p on p.id = a.payment_id order by i.ref, p.ref",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("form", ["utf-8", "utf-8-bom", "gb18030", "utf-16", "xlsx"])
+def test_every_encoding_gives_the_same_ledger(tmp_path, capsys, monkeypatch, form):
+    ext = "xlsx" if form == "xlsx" else ("txt" if form == "utf-16" else "csv")
+    states = []
+    for variant in ("utf-8", form):
+        db = tmp_path / f"{variant}.db"
+        for kind, table in (("customers", CUSTOMERS), ("deliveries", DELIVERIES), ("payments", PAYMENTS)):
+            vext = "xlsx" if variant == "xlsx" else ("txt" if variant == "utf-16" else "csv")
+            f = write(tmp_path / f"{kind}-{variant}.{vext if variant != form else ext}", table, variant)
+            assert main(["--db", str(db), "import", kind, str(f)]) == 0, capsys.readouterr().err
+        states.append(ledger_state(db))
+    assert states[0] == states[1]
+    assert states[0][0][0] == ("市第一人民医院", "CH", "eom 30", None, "王磊")
+    assert ("HD-1", "2026-10-16", 15_230_000) in states[0][2]  # cod: due on delivery
+    out = capsys.readouterr().out
+    expected = {"utf-8": "utf-8", "utf-8-bom": "utf-8-sig", "gb18030": "gb18030", "utf-16": "utf-16", "xlsx": "xlsx"}
+    assert f"({expected[form]})" in out
+
+
+def test_reimport_and_overlap_add_only_new_rows(ok, db, tmp_path):
+    ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
+    d = write(tmp_path / "d.csv", DELIVERIES[:3], "utf-8")
+    assert "added 2, unchanged 0" in ok("import", "deliveries", str(d)).out
+    before = dump(db)
+    assert "added 0, unchanged 2" in ok("import", "deliveries", str(d)).out
+    assert dump(db) == before
+    overlap = write(tmp_path / "d2.csv", DELIVERIES, "utf-8")  # the same two rows plus one new
+    assert "read 3 rows: added 1, unchanged 2" in ok("import", "deliveries", str(overlap)).out
+    assert rows(db, "select count(*) from entry where kind = 'delivery'") == [(3,)]
+
+
+def test_a_conflicting_ref_is_reported_and_nothing_is_written(ok, ar, db, tmp_path):
+    ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
+    ok("import", "deliveries", str(write(tmp_path / "d.csv", DELIVERIES[:2], "utf-8")))
+    changed = [DELIVERIES[0], ["HD-1", "鸿达医药代理", "2026-10-17", "152,300.00", "", ""], DELIVERIES[2]]
+    before = dump(db)
+    errors = tmp_path / "errors.csv"
+    r = ar("import", "deliveries", str(write(tmp_path / "d2.csv", changed, "utf-8")), "--errors", str(errors))
+    assert r.code == 1 and r.err.startswith("error: nothing imported from") and "conflicts 1" in r.err
+    assert "conflict: delivery HD-1 exists already with a different date" in r.out
+    assert dump(db) == before  # CH-1, valid and new, was not written either
+    got = list(csv.DictReader(io.StringIO(errors.read_text(encoding="utf-8-sig"))))
+    assert [(g["line"], g["ref"], g["date"]) for g in got] == [("2", "HD-1", "2026-10-17")]
+
+
+def test_bad_rows_are_listed_with_line_column_and_reason(ok, ar, db, tmp_path):
+    ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
+    bad = [
+        DELIVERIES[0],
+        ["X-1", "HD", "2026-02-30", "100", "", ""],
+        ["X-2", "HD", "2026-10-01", "1e5", "", ""],
+        ["X-3", "Nobody", "2026-10-01", "100", "", ""],
+        ["X-4", "HD", "2026-10-01", "100", "", "soon"],
+    ]
+    errors = tmp_path / "e.csv"
+    r = ar("import", "deliveries", str(write(tmp_path / "bad.csv", bad, "utf-8")), "--errors", str(errors))
+    assert r.code == 1 and r.err.count("\n") == 1
+    got = {g["line"]: g["error"] for g in csv.DictReader(io.StringIO(errors.read_text(encoding="utf-8-sig")))}
+    assert got["2"].startswith("date: no such date") and got["3"].startswith("amount: not an amount")
+    assert got["5"].startswith("terms: unknown terms")
+    assert rows(db, "select count(*) from entry") == [(0,)]
+    # the unknown customer is found once the rows themselves are valid
+    r = ar("import", "deliveries", str(write(tmp_path / "b2.csv", [DELIVERIES[0], bad[3]], "utf-8")))
+    assert r.code == 1 and "no customer 'Nobody'" in r.out and "--create-customers" in r.out
+
+
+def test_a_corrupt_byte_fails_with_its_position(ar, db, tmp_path):
+    good = "name,code\n鸿达医药代理,HD\n市第一人民医院,CH\n".encode()
+    broken = good[:30] + b"\xff" + good[31:]
+    f = tmp_path / "broken.csv"
+    f.write_bytes(broken)
+    r = ar("import", "customers", str(f))
+    assert r.code == 2 and "line 2, byte 31" in r.err and "damaged UTF-8" in r.err
+    assert not db.exists() or rows(db, "select count(*) from customer") == [(0,)]
+
+
+def test_dry_run_writes_nothing_and_map_renames(ok, db, tmp_path):
+    ok("customer", "add", "A", "--terms", "net 30")
+    table = [["单号", "客户", "日期", "金额"], ["N1", "A", "2026-11-01", "1,000"]]
+    f = write(tmp_path / "erp.csv", table, "gb18030")
+    before = dump(db)
+    r = ok(
+        "import",
+        "deliveries",
+        str(f),
+        "--map",
+        "单号=ref",
+        "--map",
+        "客户=customer",
+        "--map",
+        "日期=date",
+        "--map",
+        "金额=amount",
+        "--dry-run",
+    )
+    assert "Checked deliveries" in r.out and "added 1" in r.out and "nothing written" in r.out
+    assert dump(db) == before
+    ok(
+        "import",
+        "deliveries",
+        str(f),
+        "--map",
+        "单号=ref",
+        "--map",
+        "客户=customer",
+        "--map",
+        "日期=date",
+        "--map",
+        "金额=amount",
+    )
+    assert rows(db, "select ref, delta from entry") == [("N1", 100_000)]
+
+
+def test_xlsx_numbers_and_serial_dates_are_exact(ok, db, tmp_path):
+    ok("customer", "add", "A", "--terms", "net 30")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["ref", "customer", "date", "amount"])
+    ws.append(["X1", "A", 46326, 0.1 + 0.2])  # a serial date (2026-10-31) and a float with an artefact
+    ws.append(["X2", "A", "2026-11-01", 1234.5])
+    wb.save(tmp_path / "d.xlsx")
+    ok("import", "deliveries", str(tmp_path / "d.xlsx"))
+    assert rows(db, "select ref, date, delta from entry order by ref") == [
+        ("X1", "2026-10-31", 30),
+        ("X2", "2026-11-01", 123_450),
+    ]
+
+
+IBM = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "ibm-accounts-receivable"
+    / "WA_Fn-UseC_-Accounts-Receivable.csv"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not IBM.exists(), reason=f"the public sample is not at {IBM} (../shared is absent)")
+def test_the_ibm_sample_imports_as_documented(ok, db):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("F=../shared/data/ibm-accounts-receivable/WA_Fn-UseC_-Accounts-Receivable.csv\n")[1]
+    commands = block.split("```")[0].replace("\\\n", " ").strip().split("\n")
+    assert len(commands) == 2
+    for command in commands:
+        args = command.split()[1:]  # drop "ar"
+        ok(*[str(IBM) if a == "$F" else a for a in args])
+    assert rows(db, "select count(*) from customer") == [(100,)]
+    ((count, total),) = rows(db, "select count(*), sum(delta) from entry where kind = 'delivery'")
+    assert count == 2466 and Decimal(total) / 100 == Decimal("147703.18")
+    aging = ok("report", "aging", "--as-of", "2014-01-31", "--format", "json").json()
+    assert aging["totals"]["total"] == "0.00" and aging["reconciled"]
+    mid = ok("report", "aging", "--as-of", "2013-06-30", "--format", "json").json()
+    assert mid["totals"]["total"] != "0.00" and mid["reconciled"]
