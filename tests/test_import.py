@@ -216,3 +216,48 @@ def test_the_ibm_sample_imports_as_documented(ok, db):
     assert aging["totals"]["total"] == "0.00" and aging["reconciled"]
     mid = ok("report", "aging", "--as-of", "2013-06-30", "--format", "json").json()
     assert mid["totals"]["total"] != "0.00" and mid["reconciled"]
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_export_then_import_reproduces_the_ledger(ok, ar, db, tmp_path, monkeypatch, form):
+    ok("customer", "add", "=Evil Co", "--code", "EV", "--terms", "net 30", "--credit-limit", "1万", "--rep", "王磊")
+    ok("customer", "add", "Lotus", "--terms", "prepaid")
+    ok("sale", "add", "EV", "5,000", "--ref", "S1", "--date", "2026-08-01")
+    ok("delivery", "add", "EV", "3,000", "--date", "2026-08-02", "--sale", "S1", "--ref", "D1")
+    ok("delivery", "add", "EV", "1,000", "--date", "2026-09-01", "--terms", "30% cod, 70% net 60", "--ref", "D2")
+    ok("delivery", "add", "EV", "500", "--date", "2026-10-01", "--due", "2026-12-01", "--ref", "D3")
+    ok("payment", "add", "EV", "1,200", "--date", "2026-10-05", "--ref", "P1")
+    ok("payment", "add", "EV", "700", "--date", "2026-10-06", "--apply", "D2#2=200", "--apply", "D1", "--ref", "P2")
+    ok("payment", "add", "EV", "999", "--date", "2026-10-07", "--ref", "P3")
+    ok("void", "payment", "P3", "--reason", "bounced", "--date", "2026-10-08")
+    ok("writeoff", "EV", "100", "--items", "D3", "--reason", "damaged goods", "--date", "2026-11-01")
+    ok("payment", "add", "Lotus", "5,000", "--date", "2026-11-01", "--ref", "L-PRE")
+    ok("delivery", "add", "Lotus", "3,200", "--date", "2026-11-05", "--ref", "L1")
+    ok("--as-of", "2026-11-10", "promise", "add", "EV", "800", "--by", "2026-11-20", "--note", "after the holiday")
+    views = [
+        ("report", "aging", "--format", "json"),
+        ("balance", "--format", "json"),
+        ("ledger", "EV", "--format", "json"),
+        ("promise", "list", "--format", "json"),
+    ]
+    before = [ok(*v).json() for v in views]
+    out = tmp_path / "export"
+    r = ok("export", "ledger", str(out), "--format", form)
+    assert "Exported 2 customers, 1 sales, 4 deliveries, 3 payments, 1 writeoffs, 1 promises" in r.out
+    assert ar("export", "ledger", str(out), "--format", form).code == 1  # no overwrite without --force
+    copy = tmp_path / "copy.db"
+    monkeypatch.setenv("AR_DB", str(copy))
+    for kind in ("customers", "sales", "deliveries", "payments", "writeoffs", "promises"):
+        ok("import", kind, str(out / f"{kind}.{form}"))
+    after = [ok(*v).json() for v in views]
+    assert after[0] == before[0] and after[1] == before[1]  # aging and balances, exactly
+    strip = lambda led: [(e["date"], e["kind"], e["ref"], e["debit"], e["credit"]) for e in led["entries"]]  # noqa: E731
+    assert strip(after[2]) == [e for e in strip(before[2]) if "P3" not in e[2]]  # the voided pair is left out
+    assert (
+        after[2]["open_items"] == before[2]["open_items"]
+        and after[2]["closing_balance"] == before[2]["closing_balance"]
+    )
+    assert [(p["customer"], p["amount"], p["status"], p["paid"]) for p in after[3]] == [
+        (p["customer"], p["amount"], p["status"], p["paid"]) for p in before[3]
+    ]
+    assert rows(copy, "select name from customer order by name") == [("=Evil Co",), ("Lotus",)]

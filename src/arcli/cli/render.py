@@ -79,10 +79,18 @@ def _cell(value: Any, kind: str) -> Text:
     return Text(str(value))
 
 
-def _csv_safe(value: Any, kind: str) -> Any:
-    if kind == "text" and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def csv_safe_text(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (`ar import` takes it off again)."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
-    return value
+    return "" if value is None else value
+
+
+def _csv_safe(value: Any, kind: str) -> Any:
+    return csv_safe_text(value) if kind == "text" else value
 
 
 def plain_rows(cols: Sequence[Col], rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

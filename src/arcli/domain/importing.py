@@ -24,6 +24,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "deliveries": (("ref", "customer", "date", "amount"), ("due", "terms", "sale", "note")),
     "payments": (("ref", "customer", "date", "amount"), ("method", "applies_to", "note")),
     "promises": (("customer", "amount", "by"), ("note", "made")),
+    "writeoffs": (("ref", "customer", "date", "amount", "applies_to", "note"), ()),
 }
 METHODS = ("bank", "cash", "bill", "offset")
 _BOMS = (
@@ -198,10 +199,26 @@ def validate(kind: str, values: dict[str, str], today: dt.date, date_format: str
             raise InputError(f"due: {out['due']} is before the delivery date {out['date']}")
         out["sale"] = opt("sale")
         return out
+    applies = opt("applies_to")
+    out["applies_to"] = on("applies_to", _applies, applies) if applies else []
+    if kind == "writeoffs":
+        out["note"] = need("note")  # the reason
+        return out
     method = (opt("method") or "bank").lower()
     if method not in METHODS:
         raise InputError(f"method: {method!r} is not one of {', '.join(METHODS)}")
     out["method"] = method
-    applies = opt("applies_to")
-    out["applies_to"] = [r.strip() for r in applies.split(";") if r.strip()] if applies else []
+    return out
+
+
+def _applies(text: str) -> list[tuple[str, int | None]]:
+    """``D1;D2#2=500.00`` → [("D1", None), ("D2#2", 50000)]: refs, each optionally with an exact amount."""
+    out = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        ref, sep, amount = part.rpartition("=") if "=" in part else (part, "", "")
+        if not ref.strip():
+            raise InputError(f"{part!r} names no ref")
+        out.append((ref.strip(), parse_amount(amount) if sep else None))
     return out

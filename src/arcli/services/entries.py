@@ -409,33 +409,51 @@ def write_off(
         raise InputError("--reason is empty: say why the debt is written off")
     if not items:
         raise InputError("name the items written off with --items REF (a delivery or an item)")
-    requests = [Request(r) for r in items]
-    spec = apply_spec(requests)
     with unit_of_work(ctx, write=True) as tx:
-        customer = resolve(tx, customer_key)
-        wanted = dict(customer_id=customer.id, delta=-amount, date=date, apply_spec=spec, reason=reason)
-        if ref is not None:
-            existing = tx.entry_by_ref("writeoff", ref)
-            if existing is not None:
-                diffs = _differences(
-                    existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--items"}
-                )
-                if diffs:
-                    _refuse_changed("writeoff", ref, diffs)
-                return Posted("writeoff", ref, customer.name, amount, date, unchanged=True)
-        open_now = tx.open_items(customer.id)
-        _explain_missing(tx, customer, requests, open_now, "--items")
-        plan, left = allocate_explicit(amount, requests, open_now)
-        if left:
-            raise Conflict(
-                f"the items named have only {format_amount(amount - left)} open: write off at most that much"
-            )
-        ref = ref or _new_ref(tx, "writeoff")
-        wid = tx.insert_entry(
-            kind="writeoff", ref=ref, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
+        return post_writeoff(
+            tx,
+            ctx,
+            resolve(tx, customer_key),
+            amount=amount,
+            date=date,
+            ref=ref,
+            reason=reason,
+            requests=[Request(r) for r in items],
         )
-        applied = _write_allocations(tx, ctx, [(wid, ref, date, item, amt) for item, amt in plan])
-        return Posted("writeoff", ref, customer.name, amount, date, applied=applied)
+
+
+def post_writeoff(
+    tx: Tx,
+    ctx: Context,
+    customer: Customer,
+    *,
+    amount: int,
+    date: dt.date,
+    ref: str | None,
+    reason: str,
+    requests: list[Request],
+) -> Posted:
+    """The body of `write_off` inside a caller's transaction."""
+    spec = apply_spec(requests)
+    wanted = dict(customer_id=customer.id, delta=-amount, date=date, apply_spec=spec, reason=reason)
+    if ref is not None:
+        existing = tx.entry_by_ref("writeoff", ref)
+        if existing is not None:
+            diffs = _differences(
+                existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--items"}
+            )
+            if diffs:
+                _refuse_changed("writeoff", ref, diffs)
+            return Posted("writeoff", ref, customer.name, amount, date, unchanged=True)
+    open_now = tx.open_items(customer.id)
+    _explain_missing(tx, customer, requests, open_now, "--items")
+    plan, left = allocate_explicit(amount, requests, open_now)
+    if left:
+        raise Conflict(f"the items named have only {format_amount(amount - left)} open: write off at most that much")
+    ref = ref or _new_ref(tx, "writeoff")
+    wid = tx.insert_entry(kind="writeoff", ref=ref, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted)
+    applied = _write_allocations(tx, ctx, [(wid, ref, date, item, amt) for item, amt in plan])
+    return Posted("writeoff", ref, customer.name, amount, date, applied=applied)
 
 
 # -- voids -------------------------------------------------------------------------------------------------

@@ -103,6 +103,13 @@ def read_table(
     return header, body, used
 
 
+def _unescape(cell: str) -> str:
+    """A cell written as '=… (formula-safe CSV, as `ar export` and spreadsheets do) reads as =…"""
+    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@"):
+        return cell[1:]
+    return cell
+
+
 def _serial_dates(values: dict[str, str], is_xlsx: bool) -> dict[str, str]:
     """In a workbook, a bare number in a date column is an Excel serial date."""
     if not is_xlsx:
@@ -142,7 +149,7 @@ def import_file(
         values: dict[str, str] = {}
         for n, targets in columns.items():
             for t in targets:
-                values[t] = cells[n] if n < len(cells) else ""
+                values[t] = _unescape(cells[n]) if n < len(cells) else ""
         row = importing.Row(line, raw)
         try:
             row.fields = importing.validate(kind, _serial_dates(values, used == "xlsx"), ctx.today, date_format)
@@ -222,8 +229,20 @@ def _post_row(tx: Tx, ctx: Context, kind: str, c: Customer, f: dict[str, Any]) -
             holds=False,
         )
         return not p.unchanged
+    if kind == "writeoffs":
+        p = entries.post_writeoff(
+            tx,
+            ctx,
+            c,
+            amount=f["amount"],
+            date=f["date"],
+            ref=f["ref"],
+            reason=f["note"],
+            requests=[Request(r, a) for r, a in f["applies_to"]],
+        )
+        return not p.unchanged
     if kind == "payments":
-        requests = [Request(r) for r in f["applies_to"]]
+        requests = [Request(r, a) for r, a in f["applies_to"]]
         p = entries.post_payment(
             tx,
             ctx,

@@ -938,3 +938,32 @@ class Tx:
             .group_by(it.c.customer_id)
         )
         return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    # -- export ----------------------------------------------------------------------------------------------
+    def export_sales(self) -> list[Any]:
+        q = select(S, C.c.name.label("customer")).join(C, C.c.id == S.c.customer_id).order_by(S.c.date, S.c.id)
+        return self.conn.execute(q).all()
+
+    def export_entries(self, kind: str) -> list[Any]:
+        """Entries of a kind that stand (not voided), oldest first, with the customer's name and the sale ref."""
+        q = (
+            select(E, C.c.name.label("customer"), S.c.ref.label("sale_ref"))
+            .join(C, C.c.id == E.c.customer_id)
+            .outerjoin(S, S.c.id == E.c.sale_id)
+            .where(E.c.kind == kind, ~_reversed_by(E.c.id, None))
+            .order_by(E.c.date, E.c.id)
+        )
+        return self.conn.execute(q).all()
+
+    def export_allocations(self) -> dict[int, list[tuple[str, int]]]:
+        """Per payment or write-off: the items it stands applied to, with the net amount, in applied order."""
+        q = (
+            select(A.c.payment_id, I.c.ref, func.sum(A.c.amount).label("amount"), func.min(A.c.id).label("first"))
+            .join(I, I.c.id == A.c.item_id)
+            .group_by(A.c.payment_id, I.c.ref)
+        )
+        sub = q.subquery()
+        out: dict[int, list[tuple[str, int]]] = {}
+        for r in self.conn.execute(select(sub).where(sub.c.amount != 0).order_by(sub.c.payment_id, sub.c.first)):
+            out.setdefault(r.payment_id, []).append((r.ref, int(r.amount)))
+        return out

@@ -21,6 +21,7 @@ class Kind(enum.StrEnum):
     deliveries = "deliveries"
     payments = "payments"
     promises = "promises"
+    writeoffs = "writeoffs"
 
 
 def _progress():
@@ -122,3 +123,52 @@ def _write_errors(path: str, r) -> None:
                 w.writerow([x.line, x.error, *(x.raw.get(h, "") for h in r.header)])
     except OSError as exc:
         sys.stderr.write(f"warning: cannot write {path}: {exc.strerror}\n")
+
+
+export_app = typer.Typer(help="Export the ledger in the canonical import format.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+class FileFormat(enum.StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@export_app.command("ledger")
+def export_ledger_cmd(
+    ctx: typer.Context,
+    folder: Annotated[str, typer.Argument(metavar="DIR", help="Where to write customers.csv, deliveries.csv, …")],
+    fmt: Annotated[FileFormat, typer.Option("--format", "-f", help="csv (UTF-8 with BOM) or xlsx.")] = FileFormat.csv,
+    force: Annotated[bool, typer.Option("--force", help="Replace files that exist.")] = False,
+) -> None:
+    """Write every customer, sale, delivery, payment, write-off and promise as import files (re-importable)."""
+    from pathlib import Path
+
+    from arcli.cli.render import Sheet, csv_safe_text, write_xlsx
+    from arcli.services.exporter import HEADERS, ORDER, export_ledger
+
+    data = export_ledger(context(ctx))
+    target = Path(folder).expanduser()
+    paths = {k: target / f"{k}.{fmt.value}" for k in ORDER}
+    clash = [str(p) for p in paths.values() if p.exists()]
+    if clash and not force:
+        raise ArError(f"{clash[0]} exists: add --force to replace the export in {target}")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArError(f"cannot create {target}: {exc.strerror}") from None
+    for kind in ORDER:
+        rows = data[kind]
+        if fmt is FileFormat.xlsx:
+            write_xlsx(str(paths[kind]), [Sheet(kind, [Col(h, h) for h in HEADERS[kind]], rows)], force=True)
+            continue
+        tmp = paths[kind].with_name(f".{paths[kind].name}.tmp")
+        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh, lineterminator="\r\n")
+            w.writerow(HEADERS[kind])
+            for r in rows:
+                w.writerow([csv_safe_text(r.get(h)) for h in HEADERS[kind]])
+        tmp.replace(paths[kind])
+    counts = ", ".join(f"{len(data[k]):,} {k}" for k in ORDER)
+    say(f"Exported {counts} to {target}")
+    say("Re-import in this order: " + "; ".join(f"ar import {k} {paths[k]}" for k in ORDER))
