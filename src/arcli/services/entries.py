@@ -335,7 +335,6 @@ def add_payment(
     if method not in METHODS:
         raise InputError(f"unknown payment method {method!r}: one of {', '.join(METHODS)}")
     requests = apply or []
-    spec = apply_spec(requests)
     with unit_of_work(ctx, write=True) as tx:
         return post_payment(
             tx,
@@ -346,7 +345,6 @@ def add_payment(
             ref=ref,
             method=method,
             requests=requests,
-            spec=spec,
             note=note,
         )
 
@@ -361,10 +359,10 @@ def post_payment(
     ref: str | None,
     method: str,
     requests: list[Request],
-    spec: str | None,
     note: str | None,
 ) -> Posted:
     """The body of `add_payment` inside a caller's transaction (imports post many rows in one)."""
+    spec = apply_spec(requests)
     wanted = dict(customer_id=customer.id, delta=-amount, date=date, method=method, apply_spec=spec)
     if ref is not None:
         existing = tx.entry_by_ref("payment", ref)

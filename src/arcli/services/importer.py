@@ -252,7 +252,6 @@ def _post_row(tx: Tx, ctx: Context, kind: str, c: Customer, f: dict[str, Any]) -
             ref=f["ref"],
             method=f["method"],
             requests=requests,
-            spec=entries.apply_spec(requests),
             note=f["note"],
         )
         return not p.unchanged
