@@ -250,7 +250,7 @@ def void(
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Void a delivery or payment with a reversal entry; the original stays in the history."""
+    """Void a delivery, payment or write-off with a reversal entry; the original stays in the history."""
     from arcli.services.entries import void as void_entry
 
     p = void_entry(context(ctx, f"void {kind.value}"), kind.value, ref, reason=reason, date=day(date, ctx))
