@@ -76,3 +76,9 @@ def test_a_bug_is_one_line_unless_ar_debug(cust, ar, monkeypatch):
     monkeypatch.setenv("AR_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         ar("balance")
+
+
+def test_nul_bytes_in_arguments_are_refused(cust, ar):
+    for args in (("export", "ledger", "a\x00b"), ("customer", "add", "x\x00"), ("--db", "x\x00.db", "balance")):
+        r = ar(*args)
+        assert (r.code, r.err) == (2, "error: an argument contains a NUL byte\n")

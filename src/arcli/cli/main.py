@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run `ar` with ``argv``; return the exit code. Errors become one line on stderr."""
     from arcli.cli import commands  # noqa: F401  (registers the commands on `app`)
 
+    if argv is not None and any("\x00" in a for a in argv):  # execve cannot pass these; a caller in-process can
+        sys.stderr.write("error: an argument contains a NUL byte\n")
+        return 2
     try:
         rv = app(args=argv, prog_name="ar", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
