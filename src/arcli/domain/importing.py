@@ -9,6 +9,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,10 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def split_rows(text: str, delimiter: str | None = None) -> list[list[str]]:
+    return list(iter_rows(text, delimiter))
+
+
+def iter_rows(text: str, delimiter: str | None = None) -> Iterator[list[str]]:
     """CSV or TSV text → rows of cells. Without a delimiter: a tab if the header has one, else a comma or
     semicolon, whichever the header has more of."""
     if delimiter is None:
@@ -85,7 +90,7 @@ def split_rows(text: str, delimiter: str | None = None) -> list[list[str]]:
         delimiter = "\t"
     if len(delimiter) != 1:
         raise InputError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 def parse_map(pairs: list[str]) -> dict[str, list[str]]:

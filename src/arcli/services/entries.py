@@ -204,6 +204,39 @@ def add_delivery(
         )
 
 
+def delivery_fields(
+    customer: Customer, sale: Any, *, amount: int, date: dt.date, terms: str | None, due: dt.date | None
+) -> tuple[str | None, dict[str, Any]]:
+    """(canonical terms, the fields that identify the delivery): terms from the delivery, else the sale, else
+    the customer; an explicit due date instead of terms."""
+    canonical = None if due is not None else _delivery_terms(customer, sale, terms)
+    wanted = dict(
+        customer_id=customer.id,
+        delta=amount,
+        date=date,
+        terms=canonical,
+        due=due,
+        sale_id=sale.id if sale is not None else None,
+    )
+    return canonical, wanted
+
+
+def delivery_differences(existing: Any, wanted: dict[str, Any]) -> list[str]:
+    """The fields (as a person names them) in which a recorded delivery differs from one being posted again."""
+    return _differences(existing, wanted, {"customer_id": "customer", "delta": "amount", "sale_id": "sale"})
+
+
+def delivery_items(wanted: dict[str, Any], ref: str) -> list[dict[str, Any]]:
+    """The open items a delivery creates: one per instalment of its terms (REF#1, REF#2 …) or one (REF)."""
+    amount, date, due = wanted["delta"], wanted["date"], wanted["due"]
+    schedule = [(due, amount)] if due is not None else parse_terms(wanted["terms"]).schedule(date, amount)
+    refs = [ref] if len(schedule) == 1 else [f"{ref}#{n}" for n in range(1, len(schedule) + 1)]
+    return [
+        dict(customer_id=wanted["customer_id"], seq=n, ref=item_ref, delivery_date=date, due_date=d, amount=a)
+        for n, (item_ref, (d, a)) in enumerate(zip(refs, schedule, strict=True), start=1)
+    ]
+
+
 def post_delivery(
     tx: Tx,
     ctx: Context,
@@ -229,19 +262,11 @@ def post_delivery(
             raise NotFound(f"no sale {sale_ref!r}")
         if sale.customer_id != customer.id:
             raise Conflict(f"sale {sale_ref} belongs to {tx.customer_by_id(sale.customer_id).name}")
-    canonical = None if due is not None else _delivery_terms(customer, sale, terms)
-    wanted = dict(
-        customer_id=customer.id,
-        delta=amount,
-        date=date,
-        terms=canonical,
-        due=due,
-        sale_id=sale.id if sale is not None else None,
-    )
+    canonical, wanted = delivery_fields(customer, sale, amount=amount, date=date, terms=terms, due=due)
     if ref is not None:
         existing = tx.entry_by_ref("delivery", ref)
         if existing is not None:
-            diffs = _differences(existing, wanted, {"customer_id": "customer", "delta": "amount", "sale_id": "sale"})
+            diffs = delivery_differences(existing, wanted)
             if diffs:
                 _refuse_changed("delivery", ref, diffs)
             items = [dict(ref=i.ref, due=i.due_date, amount=i.amount) for i in tx.items_of(existing.id)]
@@ -250,27 +275,14 @@ def post_delivery(
     if problem and not force:
         raise Conflict(f"{problem}: deliver anyway with --force")
     ref = ref or _new_ref(tx, "delivery")
-    schedule = [(due, amount)] if due is not None else parse_terms(canonical).schedule(date, amount)
-    item_refs = [ref] if len(schedule) == 1 else [f"{ref}#{n}" for n in range(1, len(schedule) + 1)]
-    for item_ref in item_refs:
-        if tx.ref_taken("item", item_ref):
-            raise Conflict(f"an open item {item_ref} exists already: choose another --ref")
+    rows = delivery_items(wanted, ref)
+    for r in rows:
+        if tx.ref_taken("item", r["ref"]):
+            raise Conflict(f"an open item {r['ref']} exists already: choose another --ref")
     entry_id = tx.insert_entry(
         kind="delivery", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
     )
-    rows = [
-        dict(
-            entry_id=entry_id,
-            customer_id=customer.id,
-            seq=n,
-            ref=item_ref,
-            delivery_date=date,
-            due_date=d,
-            amount=a,
-        )
-        for n, (item_ref, (d, a)) in enumerate(zip(item_refs, schedule, strict=True), start=1)
-    ]
-    tx.insert_items(rows)
+    tx.insert_items([dict(r, entry_id=entry_id) for r in rows])
     applied = _settle_from_credit(tx, ctx, customer.id, tx.open_items(customer.id, entry_id=entry_id), date)
     posted = Posted(
         "delivery",

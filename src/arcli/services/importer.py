@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +34,8 @@ class ImportResult:
     path: str
     encoding: str
     header: list[str]
-    rows: list[importing.Row]
+    read: int = 0  # data rows read
+    errors: list[importing.Row] = field(default_factory=list)  # only the bad rows are kept
     added: int = 0
     unchanged: int = 0
     created_customers: list[str] = field(default_factory=list)
@@ -43,12 +44,8 @@ class ImportResult:
     dry_run: bool = False
 
     @property
-    def errors(self) -> list[importing.Row]:
-        return [r for r in self.rows if r.error]
-
-    @property
     def conflicts(self) -> int:
-        return sum(1 for r in self.rows if r.error and r.error.startswith("conflict: "))
+        return sum(1 for r in self.errors if r.error and r.error.startswith("conflict: "))
 
     @property
     def written(self) -> bool:
@@ -76,10 +73,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def read_table(
+def open_table(
     path: Path, encoding: str | None, delimiter: str | None
-) -> tuple[list[str], list[tuple[int, list[str]]], str]:
-    """(header, [(line, cells)], encoding) from a CSV/TSV file or the first sheet of an .xlsx workbook."""
+) -> tuple[list[str], Iterator[tuple[int, list[str]]], str, int]:
+    """(header, rows as (line, cells) one at a time, encoding, about how many rows) from a CSV/TSV file or the
+    first sheet of an .xlsx workbook. Rows are produced as they are read: memory does not grow with the file's
+    length beyond its own text (CSV) or openpyxl's read-only stream (.xlsx)."""
     if not path.is_file():
         raise ArError(f"no file {path}")
     if path.suffix.lower() == ".xlsx":
@@ -90,17 +89,18 @@ def read_table(
         except Exception as exc:
             raise InputError(f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__})") from None
         ws = wb.worksheets[0]
-        table = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        wb.close()
+        total = ws.max_row or 0
+        table: Iterator[list[str]] = ([_cell(v) for v in row] for row in ws.iter_rows(values_only=True))
         used = "xlsx"
     else:
         text, used = importing.decode(path.read_bytes(), encoding)
-        table = importing.split_rows(text, delimiter)
-    numbered = [(n, cells) for n, cells in enumerate(table, start=1) if any(c.strip() for c in cells)]
-    if not numbered:
+        total = text.count("\n")
+        table = importing.iter_rows(text, delimiter)
+    numbered = ((n, cells) for n, cells in enumerate(table, start=1) if any(c.strip() for c in cells))
+    first = next(numbered, None)
+    if first is None:
         raise InputError(f"{path.name} is empty")
-    (_, header), body = numbered[0], numbered[1:]
-    return header, body, used
+    return first[1], numbered, used, max(total - 1, 0)
 
 
 def _unescape(cell: str) -> str:
@@ -139,29 +139,29 @@ def import_file(
         raise InputError(f"can import {', '.join(importing.FIELDS)}, not {kind!r}")
     started = time.monotonic()
     file = Path(path).expanduser()
-    header, body, used = read_table(file, encoding, delimiter)
+    header, body, used, total = open_table(file, encoding, delimiter)
     columns, ignored = importing.map_header(kind, header, importing.parse_map(mapping or []))
-    result = ImportResult(
-        kind, str(file), used, [h.strip() for h in header], [], ignored_columns=ignored, dry_run=dry_run
-    )
-    for line, cells in body:
-        raw = {h: (cells[n] if n < len(cells) else "") for n, h in enumerate(result.header)}
-        values: dict[str, str] = {}
-        for n, targets in columns.items():
-            for t in targets:
-                values[t] = _unescape(cells[n]) if n < len(cells) else ""
-        row = importing.Row(line, raw)
-        try:
-            row.fields = importing.validate(kind, _serial_dates(values, used == "xlsx"), ctx.today, date_format)
-        except InputError as e:
-            row.error = str(e)
-        result.rows.append(row)
-    if result.errors:
-        result.seconds = time.monotonic() - started
-        return result
+    result = ImportResult(kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run)
     try:
         with unit_of_work(ctx, write=True) as tx:
-            _post_all(tx, ctx, result, create_customers, progress)
+            poster = _Poster(tx, ctx, result, create_customers)
+            batch: list[importing.Row] = []
+            for line, cells in body:
+                result.read += 1
+                row = _row(kind, result.header, columns, line, cells, ctx.today, date_format, used == "xlsx")
+                if row.error:
+                    result.errors.append(row)
+                elif not result.errors:  # after a bad row, only check the rest: nothing will be written
+                    batch.append(row)
+                if len(batch) >= BATCH:
+                    poster.post(batch)
+                    batch = []
+                if progress is not None and result.read % 1000 == 0:
+                    progress(result.read, max(total, result.read))
+            if not result.errors:
+                poster.post(batch)
+            if progress is not None:
+                progress(result.read, result.read)
             if result.errors or dry_run:
                 raise _RollBack
     except _RollBack:
@@ -170,45 +170,146 @@ def import_file(
     return result
 
 
-def _post_all(
-    tx: Tx, ctx: Context, result: ImportResult, create: bool, progress: Callable[[int, int], None] | None
-) -> None:
-    known: dict[str, Customer] = {}
+BATCH = 2_000
 
-    def customer(key: str) -> Customer | None:
-        if key not in known:
-            found = tx.customer_by_key(key)
-            if found is None and create and result.kind != "customers":
-                new_id = tx.insert_customer(name=key, created_at=ctx.now)
-                found = tx.customer_by_id(new_id)
-                result.created_customers.append(key)
-            if found is None:
-                return None
-            known[key] = found
-        return known[key]
 
-    total = len(result.rows)
-    for n, row in enumerate(result.rows, start=1):
-        f = row.fields
+def _row(
+    kind: str,
+    header: list[str],
+    columns: dict[int, list[str]],
+    line: int,
+    cells: list[str],
+    today: dt.date,
+    date_format: str | None,
+    is_xlsx: bool,
+) -> importing.Row:
+    values: dict[str, str] = {}
+    for n, targets in columns.items():
+        for t in targets:
+            values[t] = _unescape(cells[n]) if n < len(cells) else ""
+    # the original values, for the error report; a row lives only as long as its batch unless it is bad
+    row = importing.Row(line, {h: (cells[n] if n < len(cells) else "") for n, h in enumerate(header)})
+    try:
+        row.fields = importing.validate(kind, _serial_dates(values, is_xlsx), today, date_format)
+    except InputError as e:
+        row.error = str(e)
+    return row
+
+
+class _Poster:
+    """Posts validated rows inside the import's transaction: deliveries in bulk, everything else row by row."""
+
+    def __init__(self, tx: Tx, ctx: Context, result: ImportResult, create: bool) -> None:
+        self.tx, self.ctx, self.result, self.create = tx, ctx, result, create
+        # every customer by name and by code, read once (a name wins over another customer's equal code)
+        everyone = tx.list_customers() if result.kind != "customers" else []
+        self.known: dict[str, Customer] = {c.code: c for c in everyone if c.code}
+        self.known |= {c.name: c for c in everyone}
+
+    def customer(self, key: str) -> Customer | None:
+        found = self.known.get(key)
+        if found is None and self.create and self.result.kind != "customers":
+            found = Customer(id=self.tx.insert_customer(name=key, created_at=self.ctx.now), name=key)
+            self.result.created_customers.append(key)
+            self.known[key] = found
+        return found
+
+    def fail(self, row: importing.Row, error: str) -> None:
+        row.error = error
+        self.result.errors.append(row)
+
+    def post(self, rows: list[importing.Row]) -> None:
+        if self.result.kind == "deliveries":
+            rows = self._bulk_deliveries(rows)  # what it leaves needs the full path
+        for row in rows:
+            self._one(row)
+
+    def _one(self, row: importing.Row) -> None:
+        f, r = row.fields, self.result
         try:
-            if result.kind == "customers":
-                _post_customer(tx, ctx, result, row)
+            if r.kind == "customers":
+                _post_customer(self.tx, self.ctx, r, row)
+                return
+            c = self.customer(f["customer"])
+            if c is None:
+                self.fail(row, f"customer: no customer {f['customer']!r} (add it first, or use --create-customers)")
+                return
+            if _post_row(self.tx, self.ctx, r.kind, c, f):
+                r.added += 1
             else:
-                c = customer(f["customer"])
-                if c is None:
-                    row.error = f"customer: no customer {f['customer']!r} (add it first, or use --create-customers)"
-                    continue
-                posted = _post_row(tx, ctx, result.kind, c, f)
-                if posted:
-                    result.added += 1
-                else:
-                    result.unchanged += 1
+                r.unchanged += 1
         except RefConflict as e:
-            row.error = f"conflict: {e}"
+            self.fail(row, f"conflict: {e}")
         except ArError as e:
-            row.error = str(e)
-        if progress is not None and (n % 500 == 0 or n == total):
-            progress(n, total)
+            self.fail(row, str(e))
+
+    def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:
+        """Post new deliveries of customers without on-account credit with a few statements per batch; return
+        the rows that need the full path (credit to consume, a sale, or a ref already in the ledger)."""
+        tx = self.tx
+        # refs from earlier batches are in the ledger already (same transaction): only this batch is kept here
+        seen: dict[str, dict[str, Any]] = {}
+        existing = tx.entries_by_refs("delivery", [r.fields["ref"] for r in rows])
+        customers = {}
+        for row in rows:
+            c = self.customer(row.fields["customer"])
+            if c is not None:
+                customers[row.fields["customer"]] = c
+        with_credit = tx.customers_with_credit([c.id for c in customers.values()])
+        slow, entries_rows, items, planned = [], [], [], []
+        for row in rows:
+            f = row.fields
+            c = customers.get(f["customer"])
+            if c is None or f["sale"] or (c.id in with_credit and f["ref"] not in existing):
+                slow.append(row)
+                continue
+            try:
+                _, wanted = entries.delivery_fields(
+                    c, None, amount=f["amount"], date=f["date"], terms=None if f["due"] else f["terms"], due=f["due"]
+                )
+            except ArError as e:
+                self.fail(row, str(e))
+                continue
+            if f["ref"] in existing:  # recorded already: the same fields are a no-op, others a conflict
+                diffs = entries.delivery_differences(existing[f["ref"]], wanted)
+                if diffs:
+                    self.fail(row, f"conflict: delivery {f['ref']} exists already with a different {', '.join(diffs)}")
+                else:
+                    self.result.unchanged += 1
+                continue
+            if f["ref"] in seen:
+                if seen[f["ref"]] != wanted:
+                    self.fail(row, f"conflict: delivery {f['ref']} appears twice in the file with different fields")
+                else:
+                    self.result.unchanged += 1
+                continue
+            seen[f["ref"]] = wanted
+            its = entries.delivery_items(wanted, f["ref"])
+            planned.append((row, its))
+            entries_rows.append(
+                dict(
+                    kind="delivery",
+                    ref=f["ref"],
+                    note=f["note"],
+                    created_at=self.ctx.now,
+                    command=self.ctx.command,
+                    actor=self.ctx.actor,
+                    **wanted,
+                )
+            )
+            items.append(its)
+        taken = tx.item_refs_taken([i["ref"] for its in items for i in its])
+        if taken:
+            keep = [n for n, (_, its) in enumerate(planned) if not any(i["ref"] in taken for i in its)]
+            for n, (row, its) in enumerate(planned):
+                if n not in keep:
+                    clash = next(i["ref"] for i in its if i["ref"] in taken)
+                    self.fail(row, f"an open item {clash} exists already: choose another ref")
+            entries_rows = [entries_rows[n] for n in keep]
+            items = [items[n] for n in keep]
+        tx.insert_deliveries(entries_rows, items)
+        self.result.added += len(entries_rows)
+        return slow
 
 
 def _post_row(tx: Tx, ctx: Context, kind: str, c: Customer, f: dict[str, Any]) -> bool:

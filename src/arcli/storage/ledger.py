@@ -967,3 +967,70 @@ class Tx:
         for r in self.conn.execute(select(sub).where(sub.c.amount != 0).order_by(sub.c.payment_id, sub.c.first)):
             out.setdefault(r.payment_id, []).append((r.ref, int(r.amount)))
         return out
+
+    # -- bulk posting (imports) ----------------------------------------------------------------------------
+    def entries_by_refs(self, kind: str, refs: Sequence[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for chunk in _chunks(list(refs)):
+            out |= {r.ref: r for r in self.conn.execute(select(E).where(E.c.kind == kind, E.c.ref.in_(chunk)))}
+        return out
+
+    def item_refs_taken(self, refs: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(list(refs)):
+            out |= {r[0] for r in self.conn.execute(select(I.c.ref).where(I.c.ref.in_(chunk)))}
+        return out
+
+    def sales_by_refs(self, refs: Sequence[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for chunk in _chunks(list(refs)):
+            out |= {r.ref: r for r in self.conn.execute(select(S).where(S.c.ref.in_(chunk)))}
+        return out
+
+    def customers_with_credit(self, customer_ids: Sequence[int]) -> set[int]:
+        out: set[int] = set()
+        for chunk in _chunks(list(customer_ids)):
+            q = select(OC.c.customer_id).where(OC.c.customer_id.in_(chunk)).distinct()
+            out |= {r[0] for r in self.conn.execute(q)}
+        return out
+
+    def insert_deliveries(self, entries: Sequence[dict[str, Any]], items: Sequence[list[dict[str, Any]]]) -> None:
+        """Bulk: deliveries (``entries``) with their items (``items[n]`` for ``entries[n]``, without entry_id),
+        and their open items. For new deliveries of customers without on-account credit (nothing to consume).
+
+        On SQLite the writer holds the database lock (BEGIN IMMEDIATE), so ids are assigned here and the rows go
+        in with plain executemany; elsewhere the database returns them."""
+        if not entries:
+            return
+        if self.conn.dialect.name == "sqlite":
+            first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
+            ids = list(range(first, first + len(entries)))
+            self.conn.execute(insert(E), [dict(e, id=i) for i, e in zip(ids, entries, strict=True)])
+        else:
+            ids = (
+                self.conn.execute(insert(E).returning(E.c.id, sort_by_parameter_order=True), list(entries))
+                .scalars()
+                .all()
+            )
+        rows = [dict(r, entry_id=entry_id) for entry_id, its in zip(ids, items, strict=True) for r in its]
+        if self.conn.dialect.name == "sqlite":
+            first = int(self.conn.execute(select(func.coalesce(func.max(I.c.id), 0))).scalar_one()) + 1
+            item_ids = list(range(first, first + len(rows)))
+            self.conn.execute(insert(I), [dict(r, id=i) for i, r in zip(item_ids, rows, strict=True)])
+        else:
+            item_ids = (
+                self.conn.execute(insert(I).returning(I.c.id, sort_by_parameter_order=True), rows).scalars().all()
+            )
+        self.conn.execute(
+            insert(O),
+            [
+                dict(
+                    item_id=i,
+                    customer_id=r["customer_id"],
+                    due_date=r["due_date"],
+                    delivery_date=r["delivery_date"],
+                    open=r["amount"],
+                )
+                for i, r in zip(item_ids, rows, strict=True)
+            ],
+        )

@@ -91,7 +91,7 @@ def import_cmd(
     if errors:
         _write_errors(errors, r)
     counts = (
-        f"read {len(r.rows):,} rows: added {r.added:,}, unchanged {r.unchanged:,}, conflicts {r.conflicts:,}, "
+        f"read {r.read:,} rows: added {r.added:,}, unchanged {r.unchanged:,}, conflicts {r.conflicts:,}, "
         f"errors {len(bad) - r.conflicts:,} ({r.seconds:.1f} s)"
     )
     if bad:
