@@ -261,3 +261,34 @@ def test_export_then_import_reproduces_the_ledger(ok, ar, db, tmp_path, monkeypa
         (p["customer"], p["amount"], p["status"], p["paid"]) for p in before[3]
     ]
     assert rows(copy, "select name from customer order by name") == [("=Evil Co",), ("Lotus",)]
+
+
+def test_a_ref_twice_in_one_file(ok, ar, db, tmp_path):
+    ok("customer", "add", "A", "--terms", "net 30")
+    same = [["ref", "customer", "date", "amount"], ["R1", "A", "2026-11-01", "100"], ["R1", "A", "2026-11-01", "100"]]
+    assert "added 1, unchanged 1" in ok("import", "deliveries", str(write(tmp_path / "s.csv", same, "utf-8"))).out
+    other = [["ref", "customer", "date", "amount"], ["R2", "A", "2026-11-01", "100"], ["R2", "A", "2026-11-01", "101"]]
+    before = dump(db)
+    r = ar("import", "deliveries", str(write(tmp_path / "o.csv", other, "utf-8")))
+    assert r.code == 1 and "R2 appears twice in the file with different fields" in r.out and dump(db) == before
+
+
+def test_imported_deliveries_consume_credit_like_the_command(ok, db, tmp_path):
+    ok("customer", "add", "Lotus", "--terms", "prepaid")
+    ok("customer", "add", "Other", "--terms", "cod")
+    ok("payment", "add", "Lotus", "5,000", "--date", "2026-11-01", "--ref", "PRE")
+    table = [
+        ["ref", "customer", "date", "amount"],
+        ["L1", "Lotus", "2026-11-05", "3,200"],
+        ["O1", "Other", "2026-11-05", "700"],
+        ["L2", "Lotus", "2026-11-06", "2,500"],
+    ]
+    ok("import", "deliveries", str(write(tmp_path / "d.csv", table, "utf-8")))
+    assert rows(
+        db, "select i.ref, a.amount, a.date from allocation a join item i on i.id = a.item_id order by i.ref"
+    ) == [
+        ("L1", 320_000, "2026-11-05"),
+        ("L2", 180_000, "2026-11-06"),
+    ]
+    rows_ = {r["customer"]: r for r in ok("balance", "--format", "json").json()["rows"]}
+    assert (rows_["Lotus"]["open"], rows_["Lotus"]["credit"], rows_["Other"]["open"]) == ("700.00", "0.00", "700.00")
