@@ -82,6 +82,26 @@ def _differences(existing: Any, wanted: dict[str, Any], names: dict[str, str]) -
     return [names.get(k, k) for k, v in wanted.items() if getattr(existing, k) != v]
 
 
+def _known_money_entry(
+    tx: Tx,
+    kind: str,
+    ref: str | None,
+    wanted: dict[str, Any],
+    option: str,
+    customer: Customer,
+    amount: int,
+    date: dt.date,
+) -> Posted | None:
+    """A payment or write-off whose ref is recorded already: the same fields are a no-op, others a conflict."""
+    existing = tx.entry_by_ref(kind, ref) if ref is not None else None
+    if existing is None:
+        return None
+    diffs = _differences(existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": option})
+    if diffs:
+        _refuse_changed(kind, ref, diffs)
+    return Posted(kind, ref, customer.name, amount, date, unchanged=True)
+
+
 def _refuse_changed(kind: str, ref: str, diffs: list[str]) -> None:
     raise RefConflict(
         f"{kind} {ref} exists already with a different {', '.join(diffs)}: use another --ref, "
@@ -376,15 +396,9 @@ def post_payment(
     """The body of `add_payment` inside a caller's transaction (imports post many rows in one)."""
     spec = apply_spec(requests)
     wanted = dict(customer_id=customer.id, delta=-amount, date=date, method=method, apply_spec=spec)
-    if ref is not None:
-        existing = tx.entry_by_ref("payment", ref)
-        if existing is not None:
-            diffs = _differences(
-                existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--apply"}
-            )
-            if diffs:
-                _refuse_changed("payment", ref, diffs)
-            return Posted("payment", ref, customer.name, amount, date, unchanged=True)
+    known = _known_money_entry(tx, "payment", ref, wanted, "--apply", customer, amount, date)
+    if known is not None:
+        return known
     ref = ref or _new_ref(tx, "payment")
     items = tx.open_items(customer.id)
     if requests:
@@ -446,15 +460,9 @@ def post_writeoff(
     """The body of `write_off` inside a caller's transaction."""
     spec = apply_spec(requests)
     wanted = dict(customer_id=customer.id, delta=-amount, date=date, apply_spec=spec, reason=reason)
-    if ref is not None:
-        existing = tx.entry_by_ref("writeoff", ref)
-        if existing is not None:
-            diffs = _differences(
-                existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": "--items"}
-            )
-            if diffs:
-                _refuse_changed("writeoff", ref, diffs)
-            return Posted("writeoff", ref, customer.name, amount, date, unchanged=True)
+    known = _known_money_entry(tx, "writeoff", ref, wanted, "--items", customer, amount, date)
+    if known is not None:
+        return known
     open_now = tx.open_items(customer.id)
     _explain_missing(tx, customer, requests, open_now, "--items")
     plan, left = allocate_explicit(amount, requests, open_now)

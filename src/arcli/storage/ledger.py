@@ -273,7 +273,11 @@ class Tx:
     # -- items and allocations ---------------------------------------------------------------------------
     def insert_items(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         ids = [self.conn.execute(insert(I).values(**r)).inserted_primary_key[0] for r in rows]
-        # a new delivery's items are open for their whole amount: nothing can be allocated to them yet
+        self._open_new(ids, rows)
+        return ids
+
+    def _open_new(self, item_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
+        """New items are open for their whole amount: nothing can be allocated to them yet."""
         self.conn.execute(
             insert(O),
             [
@@ -284,10 +288,9 @@ class Tx:
                     delivery_date=r["delivery_date"],
                     open=r["amount"],
                 )
-                for i, r in zip(ids, rows, strict=True)
+                for i, r in zip(item_ids, rows, strict=True)
             ],
         )
-        return ids
 
     def refresh_open(self, item_ids: Sequence[int]) -> None:
         """Recompute ``open_item`` and ``settled_item`` for these items from the ledger itself."""
@@ -1021,16 +1024,4 @@ class Tx:
             item_ids = (
                 self.conn.execute(insert(I).returning(I.c.id, sort_by_parameter_order=True), rows).scalars().all()
             )
-        self.conn.execute(
-            insert(O),
-            [
-                dict(
-                    item_id=i,
-                    customer_id=r["customer_id"],
-                    due_date=r["due_date"],
-                    delivery_date=r["delivery_date"],
-                    open=r["amount"],
-                )
-                for i, r in zip(item_ids, rows, strict=True)
-            ],
-        )
+        self._open_new(item_ids, rows)
