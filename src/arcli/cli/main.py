@@ -71,12 +71,19 @@ def root(
 ) -> None:
     from arcli.domain.dates import parse_date
 
-    now = dt.datetime.now().astimezone()  # the only read of the clock in arcli
-    today = now.date()
+    local = dt.datetime.now().astimezone()  # the only read of the clock in arcli
+    today = local.date()
+    now = local.astimezone(dt.UTC)  # audit timestamps are stored in UTC
     if as_of:
         today = parse_date(as_of, today)
-    actor = os.environ.get("AR_REP") or _login()
-    ctx.obj = Globals(db=db, database_url=os.environ.get("AR_DATABASE_URL"), today=today, now=now, actor=actor)
+    from arcli.services.userconfig import load
+
+    conf = load()
+    database_url = os.environ.get("AR_DATABASE_URL")
+    if not db and not database_url:
+        db, database_url = conf.db, conf.database_url
+    actor = os.environ.get("AR_REP") or conf.rep or _login()
+    ctx.obj = Globals(db=db, database_url=database_url, today=today, now=now, actor=actor)
 
 
 def _login() -> str | None:

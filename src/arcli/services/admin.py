@@ -141,3 +141,15 @@ def build_demo(ctx: Context, out: str | None, sample: Path | None = None) -> Dem
         _remove(path)
         raise
     return DemoResult(path, demo, len(data["customer"]), counts, data.get("story", "").strip())
+
+
+def backup(ctx: Context, target: str, *, force: bool) -> tuple[str, Path]:
+    from arcli.storage.backup import backup as run
+
+    return describe(ctx.url), run(ctx.url, Path(target), force=force)
+
+
+def restore(ctx: Context, source: str, *, force: bool) -> tuple[str, Path]:
+    from arcli.storage.backup import restore as run
+
+    return str(Path(source).expanduser().absolute()), run(ctx.url, Path(source), force=force)

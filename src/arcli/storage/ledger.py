@@ -40,6 +40,7 @@ from arcli.storage.models import (
     SettledItem,
 )
 from arcli.storage.models import OpenItem as OpenItemRow
+from arcli.storage.seal import sealed
 
 C = Customer.__table__
 S = Sale.__table__
@@ -258,7 +259,7 @@ class Tx:
         return int(self.conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()) + 1
 
     def insert_entry(self, **fields: Any) -> int:
-        new_id = self.conn.execute(insert(E).values(**fields)).inserted_primary_key[0]
+        new_id = self.conn.execute(insert(E).values(**sealed("entry", fields))).inserted_primary_key[0]
         if fields.get("kind") == "payment":
             self.refresh_credit([new_id])
         if fields.get("reverses_id") is not None:
@@ -272,7 +273,7 @@ class Tx:
 
     # -- items and allocations ---------------------------------------------------------------------------
     def insert_items(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        ids = [self.conn.execute(insert(I).values(**r)).inserted_primary_key[0] for r in rows]
+        ids = [self.conn.execute(insert(I).values(**sealed("item", r))).inserted_primary_key[0] for r in rows]
         self._open_new(ids, rows)
         return ids
 
@@ -368,7 +369,7 @@ class Tx:
 
     def insert_allocations(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(insert(A), list(rows))
+            self.conn.execute(insert(A), [sealed("allocation", r) for r in rows])
             self.refresh_open([r["item_id"] for r in rows])
             self.refresh_credit([r["payment_id"] for r in rows])
 
@@ -997,6 +998,96 @@ class Tx:
             out |= {r[0] for r in self.conn.execute(q)}
         return out
 
+    # -- audit trail (`ar history`) -----------------------------------------------------------------------
+    def history(self, customer_id: int, limit: int | None = None) -> list[Any]:
+        """Everything written about one customer, in the order it was written: (at, command, actor, what, ref,
+        date, amount, note). Entries carry the command that wrote them; other records are named by theirs."""
+        null = literal(None)
+
+        def lit(v: str) -> Any:
+            return literal(v, String)
+
+        parts = [
+            select(
+                C.c.created_at.label("at"),
+                lit("customer add").label("command"),
+                null.label("actor"),
+                lit("customer").label("what"),
+                C.c.name.label("ref"),
+                null.label("date"),
+                null.label("amount"),
+                C.c.terms.label("note"),
+            ).where(C.c.id == customer_id),
+            select(S.c.created_at, S.c.command, S.c.actor, lit("sale"), S.c.ref, S.c.date, S.c.amount, S.c.note).where(
+                S.c.customer_id == customer_id
+            ),
+            select(
+                E.c.created_at,
+                E.c.command,
+                E.c.actor,
+                E.c.kind,
+                E.c.ref,
+                E.c.date,
+                E.c.delta,
+                func.coalesce(E.c.reason, E.c.note),
+            ).where(E.c.customer_id == customer_id),
+            select(
+                P.c.created_at,
+                lit("promise add"),
+                P.c.actor,
+                lit("promise"),
+                lit("#") + cast(P.c.id, String),
+                P.c.by_date,
+                P.c.amount,
+                P.c.note,
+            ).where(P.c.customer_id == customer_id),
+            select(K.c.created_at, lit("log"), K.c.actor, lit("contact"), K.c.channel, K.c.date, null, K.c.note).where(
+                K.c.customer_id == customer_id
+            ),
+            select(
+                DS.c.created_at,
+                lit("dispute open"),
+                DS.c.actor,
+                lit("dispute"),
+                DS.c.reason,
+                DS.c.opened_on,
+                DS.c.amount,
+                func.coalesce(DS.c.resolution, DS.c.note),
+            ).where(DS.c.customer_id == customer_id),
+            select(H.c.created_at, lit("customer hold"), null, lit("hold"), null, H.c.since, null, H.c.reason).where(
+                H.c.customer_id == customer_id
+            ),
+            select(PL.c.set_at, lit("plan set"), PL.c.actor, lit("plan"), PL.c.month, null, PL.c.amount, null).where(
+                PL.c.customer_id == customer_id
+            ),
+        ]
+        parts = [p.add_columns(literal(n).label("part")) for n, p in enumerate(parts)]
+        u = parts[0].union_all(*parts[1:]).subquery()
+        keys = [u.c.at, u.c.date, u.c.part]
+        q = select(u).order_by(*([k.desc() for k in keys] if limit else keys))
+        if limit:
+            q = q.limit(limit)
+        rows = self.conn.execute(q).all()
+        return rows[::-1] if limit else rows
+
+    # -- integrity (`ar check`) ---------------------------------------------------------------------------
+    def faults(self) -> Iterator[Any]:
+        """Every invariant's faults (``integrity.Fault``), checked on the posted rows."""
+        from arcli.storage import integrity
+
+        for check in integrity.CHECKS:
+            yield from check(self.conn)
+
+    def open_total_from_history(self, as_of: dt.date) -> int:
+        from arcli.storage import integrity
+
+        return integrity.open_total(self.conn, as_of)
+
+    def row_counts(self) -> dict[str, int]:
+        from arcli.storage import integrity
+
+        return integrity.counts(self.conn)
+
     def insert_deliveries(self, entries: Sequence[dict[str, Any]], items: Sequence[list[dict[str, Any]]]) -> None:
         """Bulk: deliveries (``entries``) with their items (``items[n]`` for ``entries[n]``, without entry_id),
         and their open items. For new deliveries of customers without on-account credit (nothing to consume).
@@ -1008,14 +1099,18 @@ class Tx:
         if self.conn.dialect.name == "sqlite":
             first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
             ids = list(range(first, first + len(entries)))
-            self.conn.execute(insert(E), [dict(e, id=i) for i, e in zip(ids, entries, strict=True)])
+            self.conn.execute(insert(E), [dict(sealed("entry", e), id=i) for i, e in zip(ids, entries, strict=True)])
         else:
             ids = (
-                self.conn.execute(insert(E).returning(E.c.id, sort_by_parameter_order=True), list(entries))
+                self.conn.execute(
+                    insert(E).returning(E.c.id, sort_by_parameter_order=True), [sealed("entry", e) for e in entries]
+                )
                 .scalars()
                 .all()
             )
-        rows = [dict(r, entry_id=entry_id) for entry_id, its in zip(ids, items, strict=True) for r in its]
+        rows = [
+            sealed("item", dict(r, entry_id=entry_id)) for entry_id, its in zip(ids, items, strict=True) for r in its
+        ]
         if self.conn.dialect.name == "sqlite":
             first = int(self.conn.execute(select(func.coalesce(func.max(I.c.id), 0))).scalar_one()) + 1
             item_ids = list(range(first, first + len(rows)))

@@ -1,7 +1,8 @@
 """The ledger's tables (SQLModel). Money columns are BIGINT fen; dates are DATE; timestamps are UTC.
 
-Posted entries (``entry``, ``item``, ``allocation``) are only ever inserted. A correction is a ``reversal``
-entry plus negative allocations that undo the original's; the original stays.
+Posted entries (``entry``, ``item``, ``allocation``) are only ever inserted: the database refuses UPDATE and
+DELETE on them (and on ``sale``, ``promise``, ``contact``), and each carries a ``seal`` (storage/seal.py).
+A correction is a ``reversal`` entry plus negative allocations that undo the original's; the original stays.
 
 - ``entry``: everything that moves a customer's balance. ``delta`` is the signed effect in fen: a delivery
   is +amount, a payment or a write-off (bad debt) −amount, a reversal the negative of the entry it reverses.
@@ -86,6 +87,7 @@ class Entry(SQLModel, table=True):
     created_at: dt.datetime
     command: str
     actor: str | None = None
+    seal: int | None = Field(default=None, sa_column=_fen(nullable=True))  # storage/seal.py
 
 
 class Item(SQLModel, table=True):
@@ -103,6 +105,7 @@ class Item(SQLModel, table=True):
     delivery_date: dt.date
     due_date: dt.date
     amount: int = Field(sa_column=_fen())
+    seal: int | None = Field(default=None, sa_column=_fen(nullable=True))
 
 
 class Allocation(SQLModel, table=True):
@@ -120,6 +123,7 @@ class Allocation(SQLModel, table=True):
     date: dt.date
     reversal_id: int | None = Field(default=None, foreign_key="entry.id")
     created_at: dt.datetime
+    seal: int | None = Field(default=None, sa_column=_fen(nullable=True))
 
 
 class Promise(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""`ar init` and `ar demo`."""
+"""`ar init`, `ar demo`, `ar check`, `ar history`, `ar backup` and `ar restore`."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from arcli.cli.common import context
+from arcli.cli.common import FormatOpt, context
 from arcli.cli.main import app
-from arcli.cli.render import say
+from arcli.cli.render import Col, Format, emit, emit_csv, emit_json, say
 
 
 @app.command("init")
@@ -54,3 +54,118 @@ def demo(
     say("")
     show_due(due(result.context, c.today), c.today)
     say(f"Explore it: export AR_DB={result.path}; then ar due, ar customer show HONGDA, ar ledger 鸿达医药代理")
+
+
+@app.command("check")
+def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Verify the ledger's invariants; one line per fault, exit 1 if any.
+
+    Checks the database itself (integrity, foreign keys), the audit trail (guard triggers, each posted row's
+    seal), allocations within both amounts and between the same customer's rows, deliveries equal to their
+    items, reversals that net to zero, every balance, the figures kept current against the full history, and
+    the aging buckets against the open total.
+    """
+    import sys
+
+    from arcli.services.check import check as run_check
+
+    report = run_check(context(ctx, "check"))
+    if fmt is Format.json:
+        emit_json(
+            {
+                "ledger": report.ledger,
+                "ok": report.ok,
+                "faults": [{"check": f.check, "message": f.message} for f in report.faults],
+                "counts": report.counts,
+            }
+        )
+    elif fmt is Format.csv:
+        emit_csv([Col("check", "check"), Col("message", "message")], [f.__dict__ for f in report.faults])
+    else:
+        for f in report.faults:
+            say(f"{f.check}: {f.message}")
+        if report.ok:
+            n = report.counts
+            say(
+                f"ok: {report.ledger} passes every check ({n['customer']:,} customers, {n['entry']:,} entries, "
+                f"{n['item']:,} items, {n['allocation']:,} allocations)"
+            )
+    if not report.ok:
+        sys.stderr.write(f"error: {len(report.faults)} fault(s) found in {report.ledger}\n")
+        raise typer.Exit(1)
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer name or code.")],
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Only the last N records (0: all).")] = 0,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The audit trail of one customer: every record written, when, by which command and which rep.
+
+    Entries are never changed: a void shows as a reversal written later. Times are the local time of writing
+    (UTC in json/csv).
+    """
+    from arcli.services.check import history as load
+
+    name, lines = load(context(ctx, "history"), customer, limit=limit or None)
+    machine = fmt is not Format.table
+    cols = [
+        Col("written", "Written"),
+        Col("command", "Command"),
+        Col("by", "By"),
+        Col("record", "Record"),
+        Col("ref", "Ref"),
+        Col("date", "Date", "date"),
+        Col("amount", "Amount", "money"),
+        Col("note", "Note / reason"),
+    ]
+    rows = [
+        dict(
+            written=(x.at.isoformat() if machine else x.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+            if x.at
+            else None,
+            command=x.command,
+            by=x.actor,
+            record=x.what,
+            ref=x.ref,
+            date=x.date,
+            amount=x.amount,
+            note=x.note,
+        )
+        for x in lines
+    ]
+    emit(fmt, cols, rows, title=f"History of {name}: {len(rows)} record(s), oldest first")
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(metavar="FILE", help="Where to write the backup (a new file).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Copy the ledger to FILE: a consistent snapshot even while others write (SQLite's backup API).
+
+    The backup is one self-contained file, created 0600, verified before it is put in place.
+    """
+    from arcli.services.admin import backup as run
+
+    where, path = run(context(ctx, "backup"), target, force=force)
+    say(f"Backed up {where} to {path} ({path.stat().st_size:,} bytes)")
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="FILE", help="A backup written by `ar backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the existing ledger.")] = False,
+) -> None:
+    """Replace the ledger with a backup, after checking it (integrity, schema, every invariant of `ar check`).
+
+    Refuses to overwrite an existing ledger without --force. An older backup is upgraded on the way in.
+    """
+    from arcli.services.admin import restore as run
+
+    source_path, ledger = run(context(ctx, "restore"), source, force=force)
+    say(f"Restored {ledger} from {source_path}")

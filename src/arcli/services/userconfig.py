@@ -1,0 +1,81 @@
+"""The user's config file: defaults for which ledger to open and who is writing.
+
+``$AR_CONFIG``, else ``config.toml`` in the platform's user config directory (``~/.config/arcli/`` on
+Linux)::
+
+    db = "~/ledgers/north.db"                       # a SQLite ledger file
+    database_url = "postgresql+psycopg://rep@db/ar"  # or a server (password: use ~/.pgpass)
+    rep = "wang"                                    # the rep recorded on each entry
+
+Options and environment variables (``--db``/``AR_DB``, ``AR_DATABASE_URL``, ``AR_REP``) win over the file.
+A file that holds a database password must be private (mode 0600): one that others can read is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from arcli.domain.errors import ArError
+
+KEYS = ("db", "database_url", "rep")
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    path: Path | None = None
+    db: str | None = None
+    database_url: str | None = None
+    rep: str | None = None
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("AR_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("arcli", appauthor=False) / "config.toml"
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:  # unparseable: assume the worst
+        return True
+
+
+def load() -> UserConfig:
+    """The config file's settings; none if there is no file. Errors name the file, never a value."""
+    path = config_path()
+    try:
+        raw = path.read_bytes()
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if os.environ.get("AR_CONFIG"):
+            raise ArError(f"AR_CONFIG names {path}, which does not exist") from None
+        return UserConfig()
+    except OSError as exc:
+        raise ArError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ArError(f"the config file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ArError(f"the config file {path} has unknown key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
+    for key in KEYS:
+        if key in data and not isinstance(data[key], str):
+            raise ArError(f"the config file {path}: {key} must be a string")
+    url = data.get("database_url")
+    if url and _has_password(url) and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ArError(
+            f"refusing the config file {path}: it holds a database password and others can read it "
+            f"(mode {stat.S_IMODE(mode):o}); run `chmod 600 {path}`, or keep the password in ~/.pgpass"
+        )
+    return UserConfig(path=path, db=data.get("db"), database_url=url, rep=data.get("rep"))

@@ -1,0 +1,290 @@
+"""The ledger's invariants, checked in SQL (`ar check`): each check yields faults, one line each.
+
+Every check reads the posted rows themselves, never the figures kept current from them, so a fault in the
+derived tables (``open_item``, ``settled_item``, ``open_credit``) shows as a difference from the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Date, String, bindparam, select, text
+from sqlalchemy.engine import Connection
+
+from arcli.domain.money import format_amount
+from arcli.storage.models import Allocation, Entry, Item
+from arcli.storage.seal import APPEND_ONLY, SEALED, seal
+
+#: How many faults of one kind are listed before the rest are counted.
+LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Fault:
+    check: str
+    message: str
+
+
+def _m(fen: Any) -> str:
+    return format_amount(int(fen or 0))
+
+
+# -- SQL shared by the checks (standard SQL: SQLite and PostgreSQL) ---------------------------------------------
+_REVERSED = "SELECT reverses_id FROM entry WHERE reverses_id IS NOT NULL"
+_PAID = (
+    "SELECT item_id, SUM(amount) AS s, MAX(CASE WHEN amount > 0 THEN date END) AS last FROM allocation GROUP BY item_id"
+)
+_APPLIED = "SELECT payment_id, SUM(amount) AS s FROM allocation GROUP BY payment_id"
+_OPEN_ITEMS = f"""
+    SELECT i.id AS item_id, i.customer_id, i.due_date, i.delivery_date, i.amount - COALESCE(p.s, 0) AS open
+    FROM item i LEFT JOIN ({_PAID}) p ON p.item_id = i.id
+    WHERE i.entry_id NOT IN ({_REVERSED}) AND i.amount - COALESCE(p.s, 0) > 0"""
+_SETTLED_ITEMS = f"""
+    SELECT i.id AS item_id, i.customer_id, i.due_date, p.last AS settled_on, i.amount
+    FROM item i JOIN ({_PAID}) p ON p.item_id = i.id
+    WHERE i.entry_id NOT IN ({_REVERSED}) AND i.amount - p.s <= 0"""
+_OPEN_CREDITS = f"""
+    SELECT e.id AS payment_id, e.customer_id, e.date, -e.delta - COALESCE(a.s, 0) AS credit
+    FROM entry e LEFT JOIN ({_APPLIED}) a ON a.payment_id = e.id
+    WHERE e.kind = 'payment' AND e.id NOT IN ({_REVERSED}) AND -e.delta - COALESCE(a.s, 0) > 0"""
+
+
+def _rows(conn: Connection, sql: str, **params: Any) -> Iterator[Any]:
+    yield from conn.execute(text(sql), params)
+
+
+def _listed(check: str, rows: Iterator[Any], say: Callable[[Any], str]) -> Iterator[Fault]:
+    n = 0
+    for r in rows:
+        n += 1
+        if n <= LIMIT:
+            yield Fault(check, say(r))
+    if n > LIMIT:
+        yield Fault(check, f"… and {n - LIMIT:,} more of the same kind")
+
+
+def database(conn: Connection) -> Iterator[Fault]:
+    """The database's own checks: page structure and foreign keys (SQLite; PostgreSQL enforces both itself)."""
+    if conn.dialect.name != "sqlite":
+        return
+    for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
+        if line != "ok":
+            yield Fault("integrity", f"SQLite integrity_check: {line}")
+    yield from _listed(
+        "foreign-key",
+        iter(conn.exec_driver_sql("PRAGMA foreign_key_check").all()),
+        lambda r: f"{r[0]} row {r[1]} points to a missing {r[2]} row",
+    )
+
+
+def guards(conn: Connection) -> Iterator[Fault]:
+    """The triggers that make posted tables append-only are all in place."""
+    if conn.dialect.name == "sqlite":
+        have = {r[0] for r in _rows(conn, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        want = {f"{t}_no_{w}" for t in APPEND_ONLY for w in ("update", "delete")}
+    elif conn.dialect.name == "postgresql":
+        have = {r[0] for r in _rows(conn, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
+        want = {f"{t}_{w}" for t in APPEND_ONLY for w in ("append_only", "no_truncate")}
+    else:
+        return
+    for name in sorted(want - have):
+        yield Fault("audit", f"the guard trigger {name} is missing: posted rows could be changed")
+
+
+def seals(conn: Connection) -> Iterator[Fault]:
+    """Every posted row still has the content it was sealed with."""
+    for model, what in ((Entry, "entry"), (Item, "item"), (Allocation, "allocation")):
+        t = model.__table__
+        label = t.c.ref if what != "allocation" else (t.c.payment_id.cast(String) + "→" + t.c.item_id.cast(String))
+        cols = [t.c[c] for c in SEALED[what]]
+        q = select(t.c.id, t.c.seal, label.label("label"), *cols).order_by(t.c.id)
+        rows = conn.execution_options(yield_per=20_000).execute(q)
+        bad = (r for r in rows if r.seal is None or r.seal != seal(what, r._mapping))
+        yield from _listed(
+            "audit",
+            bad,
+            lambda r, what=what: (
+                f"{what} {r.id} ({r.label}) has no seal: it was not written by arcli"
+                if r.seal is None
+                else f"{what} {r.id} ({r.label}) was changed after it was posted (its seal does not match)"
+            ),
+        )
+
+
+def allocations(conn: Connection) -> Iterator[Fault]:
+    """Allocations point at a payment or write-off and an item of the same customer, within both amounts."""
+    yield from _listed(
+        "allocation",
+        _rows(
+            conn,
+            """SELECT a.id, a.payment_id, a.item_id, p.kind, p.id AS pid, i.id AS iid FROM allocation a
+               LEFT JOIN entry p ON p.id = a.payment_id LEFT JOIN item i ON i.id = a.item_id
+               WHERE p.id IS NULL OR i.id IS NULL OR p.kind NOT IN ('payment', 'writeoff')
+                  OR p.customer_id <> i.customer_id
+               ORDER BY a.id""",
+        ),
+        lambda r: (
+            f"allocation {r.id} is orphaned: "
+            + (
+                f"its payment {r.payment_id} does not exist"
+                if r.pid is None
+                else f"its item {r.item_id} does not exist"
+                if r.iid is None
+                else f"entry {r.payment_id} is a {r.kind}, not a payment"
+                if r.kind not in ("payment", "writeoff")
+                else f"payment {r.payment_id} and item {r.item_id} belong to different customers"
+            )
+        ),
+    )
+    yield from _listed(
+        "allocation",
+        _rows(
+            conn,
+            f"""SELECT i.id, i.ref, i.amount, p.s FROM item i JOIN ({_PAID}) p ON p.item_id = i.id
+                WHERE p.s > i.amount OR p.s < 0 ORDER BY i.id""",
+        ),
+        lambda r: f"item {r.ref} is over-allocated: {_m(r.s)} applied to an item of {_m(r.amount)}",
+    )
+    yield from _listed(
+        "allocation",
+        _rows(
+            conn,
+            f"""SELECT e.id, e.kind, e.ref, -e.delta AS amount, a.s FROM entry e
+                JOIN ({_APPLIED}) a ON a.payment_id = e.id
+                WHERE e.kind IN ('payment', 'writeoff') AND (a.s > -e.delta OR a.s < 0) ORDER BY e.id""",
+        ),
+        lambda r: f"{r.kind} {r.ref} is over-allocated: {_m(r.s)} applied from {_m(r.amount)}",
+    )
+
+
+def entries(conn: Connection) -> Iterator[Fault]:
+    """Deliveries equal the sum of their items; reversals undo exactly one entry and all it allocated."""
+    yield from _listed(
+        "entry",
+        _rows(
+            conn,
+            """SELECT e.id, e.ref, e.delta, COALESCE(SUM(i.amount), 0) AS items FROM entry e
+               LEFT JOIN item i ON i.entry_id = e.id WHERE e.kind = 'delivery'
+               GROUP BY e.id, e.ref, e.delta HAVING COALESCE(SUM(i.amount), 0) <> e.delta ORDER BY e.id""",
+        ),
+        lambda r: f"delivery {r.ref} is {_m(r.delta)} but its items add up to {_m(r.items)}",
+    )
+    yield from _listed(
+        "entry",
+        _rows(
+            conn,
+            """SELECT i.id, i.ref, e.kind FROM item i JOIN entry e ON e.id = i.entry_id
+               WHERE e.kind <> 'delivery' OR e.customer_id <> i.customer_id ORDER BY i.id""",
+        ),
+        lambda r: f"item {r.ref} hangs on a {r.kind} or on another customer's delivery",
+    )
+    yield from _listed(
+        "reversal",
+        _rows(
+            conn,
+            """SELECT r.id, r.ref, r.delta, o.id AS oid, o.kind, o.delta AS odelta FROM entry r
+               LEFT JOIN entry o ON o.id = r.reverses_id
+               WHERE r.kind = 'reversal' AND (o.id IS NULL OR o.kind = 'reversal' OR r.delta + o.delta <> 0
+                                              OR r.customer_id <> o.customer_id)
+               ORDER BY r.id""",
+        ),
+        lambda r: (
+            f"reversal {r.ref!r} reverses nothing"
+            if r.oid is None
+            else f"reversal {r.ref!r} of {_m(r.delta)} does not net the {r.kind} it reverses ({_m(r.odelta)}) to zero"
+        ),
+    )
+    yield from _listed(
+        "reversal",
+        _rows(
+            conn,
+            f"""SELECT o.kind, o.ref, SUM(a.amount) AS s FROM entry o
+                JOIN item i ON i.entry_id = o.id JOIN allocation a ON a.item_id = i.id
+                WHERE o.id IN ({_REVERSED}) GROUP BY o.id, o.kind, o.ref HAVING SUM(a.amount) <> 0
+                UNION ALL
+                SELECT o.kind, o.ref, SUM(a.amount) AS s FROM entry o JOIN allocation a ON a.payment_id = o.id
+                WHERE o.id IN ({_REVERSED}) GROUP BY o.id, o.kind, o.ref HAVING SUM(a.amount) <> 0""",
+        ),
+        lambda r: f"{r.kind} {r.ref} is voided but {_m(r.s)} of its allocations still stand",
+    )
+
+
+def balances(conn: Connection) -> Iterator[Fault]:
+    """Per customer: Σ entries (deliveries − payments − write-offs ± reversals) = what items owe − unapplied money."""
+    yield from _listed(
+        "balance",
+        _rows(
+            conn,
+            f"""SELECT c.name, COALESCE(b.v, 0) AS bal, COALESCE(o.v, 0) AS owed, COALESCE(k.v, 0) AS credit
+                FROM customer c
+                LEFT JOIN (SELECT customer_id, SUM(delta) AS v FROM entry GROUP BY customer_id) b
+                       ON b.customer_id = c.id
+                LEFT JOIN (SELECT i.customer_id, SUM(i.amount - COALESCE(p.s, 0)) AS v
+                           FROM item i LEFT JOIN ({_PAID}) p ON p.item_id = i.id
+                           WHERE i.entry_id NOT IN ({_REVERSED}) GROUP BY i.customer_id) o ON o.customer_id = c.id
+                LEFT JOIN (SELECT e.customer_id, SUM(-e.delta - COALESCE(a.s, 0)) AS v
+                           FROM entry e LEFT JOIN ({_APPLIED}) a ON a.payment_id = e.id
+                           WHERE e.kind IN ('payment', 'writeoff') AND e.id NOT IN ({_REVERSED})
+                           GROUP BY e.customer_id) k ON k.customer_id = c.id
+                WHERE COALESCE(b.v, 0) <> COALESCE(o.v, 0) - COALESCE(k.v, 0)
+                ORDER BY c.name""",
+        ),
+        lambda r: (
+            f"{r.name}: the entries give a balance of {_m(r.bal)}, the items and payments "
+            f"{_m(r.owed)} − {_m(r.credit)} = {_m(int(r.owed) - int(r.credit))}"
+        ),
+    )
+
+
+def derived(conn: Connection) -> Iterator[Fault]:
+    """The tables kept current equal what the full history gives, row for row."""
+    for table, key, expected in (
+        ("open_item", "item_id", _OPEN_ITEMS),
+        ("settled_item", "item_id", _SETTLED_ITEMS),
+        ("open_credit", "payment_id", _OPEN_CREDITS),
+    ):
+        cols = {
+            "open_item": "item_id, customer_id, due_date, delivery_date, open",
+            "settled_item": "item_id, customer_id, due_date, settled_on, amount",
+            "open_credit": "payment_id, customer_id, date, credit",
+        }[table]
+        diff = f"""SELECT {key} FROM (SELECT {cols} FROM {table} EXCEPT SELECT {cols} FROM ({expected}) x) d
+                   UNION SELECT {key} FROM (SELECT {cols} FROM ({expected}) y EXCEPT SELECT {cols} FROM {table}) e
+                   ORDER BY 1"""
+        yield from _listed(
+            "derived",
+            _rows(conn, diff),
+            lambda r, table=table, key=key: f"{table} for {key} {r[0]} differs from what the history gives",
+        )
+
+
+def open_total(conn: Connection, as_of: Any) -> int:
+    """Σ open on items as of a day, from the history (allocations and voids dated up to that day)."""
+    sql = """SELECT COALESCE(SUM(open), 0) FROM (
+                 SELECT i.amount - COALESCE((SELECT SUM(a.amount) FROM allocation a
+                                             WHERE a.item_id = i.id AND a.date <= :d), 0) AS open
+                 FROM item i
+                 WHERE i.delivery_date <= :d
+                   AND NOT EXISTS (SELECT 1 FROM entry r WHERE r.reverses_id = i.entry_id AND r.date <= :d)) t
+             WHERE open > 0"""
+    return int(conn.execute(text(sql).bindparams(bindparam("d", type_=Date)), {"d": as_of}).scalar_one())
+
+
+CHECKS: tuple[Callable[[Connection], Iterator[Fault]], ...] = (
+    database,
+    guards,
+    seals,
+    allocations,
+    entries,
+    balances,
+    derived,
+)
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    return {
+        t: int(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one())
+        for t in ("customer", "entry", "item", "allocation")
+    }

@@ -1,0 +1,66 @@
+"""Seals on posted rows: a 64-bit digest of each posted row's content, written with the row.
+
+Posted rows (``entry``, ``item``, ``allocation``) are only ever inserted, and the database refuses UPDATE and
+DELETE on them (triggers, migration 0004). The seal catches what the triggers cannot: a row changed by a tool
+that dropped them, or a file edited by hand. ``ar check`` recomputes every seal. It is a checksum, not a
+signature: whoever can write the file can recompute it, so it proves the ledger was not changed *by accident
+or outside arcli*, not that nobody with the file could forge it.
+
+The sealed columns are frozen here (a column added later is not part of the seal unless a migration reseals).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from hashlib import blake2b
+from typing import Any
+
+SEALED: dict[str, tuple[str, ...]] = {
+    "entry": (
+        "kind",
+        "ref",
+        "customer_id",
+        "date",
+        "delta",
+        "terms",
+        "due",
+        "sale_id",
+        "method",
+        "apply_spec",
+        "reverses_id",
+        "reason",
+        "note",
+        "created_at",
+        "command",
+        "actor",
+    ),
+    "item": ("entry_id", "customer_id", "seq", "ref", "delivery_date", "due_date", "amount"),
+    "allocation": ("payment_id", "item_id", "amount", "date", "reversal_id", "created_at"),
+}
+
+#: Tables whose rows are never updated or deleted once written (guarded by triggers).
+APPEND_ONLY = ("sale", "entry", "item", "allocation", "promise", "contact")
+
+
+def _canon(v: Any) -> str:
+    if v is None:
+        return "\x00"
+    if isinstance(v, dt.datetime):
+        if v.utcoffset() is not None:  # stored in UTC (naive UTC where the database keeps no zone)
+            v = v.astimezone(dt.UTC)
+        return v.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def seal(table: str, row: Mapping[str, Any]) -> int:
+    """The seal of a row (its sealed columns as a mapping; missing columns count as NULL): a signed int64."""
+    text = "\x1f".join(_canon(row.get(c)) for c in SEALED[table])
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def sealed(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row with its seal added, ready to insert."""
+    return {**row, "seal": seal(table, row)}

@@ -1,0 +1,264 @@
+"""`ar check`, the audit trail, `ar history`, backup and restore, file permissions and the config file."""
+
+import json
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from conftest import dump, rows
+
+
+@pytest.fixture
+def books(ok):
+    """Two customers with deliveries, partial payments, a void, credit, a promise and a write-off."""
+    ok("customer", "add", "Acme", "--terms", "net 30", "--code", "AC")
+    ok("customer", "add", "Bolt", "--terms", "cod")
+    ok("delivery", "add", "Acme", "1,000", "--ref", "D1", "--date", "2026-09-01")
+    ok("delivery", "add", "Acme", "500", "--ref", "D2", "--date", "2026-10-01")
+    ok("delivery", "add", "Bolt", "300", "--ref", "D3", "--date", "2026-10-05")
+    ok("payment", "add", "Acme", "400", "--ref", "P1", "--date", "2026-10-10")
+    ok("payment", "add", "Bolt", "450", "--ref", "P2", "--date", "2026-10-20")  # 150 on account
+    ok("payment", "add", "Acme", "100", "--ref", "P3", "--date", "2026-11-01")
+    ok("void", "payment", "P3", "--reason", "bounced")
+    ok("promise", "add", "Acme", "600", "--by", "2026-11-30")
+    ok("writeoff", "Acme", "100", "--items", "D2", "--reason", "damaged goods", "--ref", "W1")
+    return None
+
+
+def check(ar):
+    r = ar("check", "-f", "json")
+    return r.code, json.loads(r.out)
+
+
+def test_a_sound_ledger_passes_every_check(ar, ok, books):
+    code, report = check(ar)
+    assert code == 0 and report["ok"] and report["faults"] == []
+    assert report["counts"] == {"customer": 2, "entry": 8, "item": 3, "allocation": rows_count(ar)}
+    r = ok("check")
+    assert r.out.startswith("ok: ") and "2 customers, 8 entries, 3 items" in r.out
+
+
+def rows_count(ar):
+    from conftest import rows as q
+
+    return q(ar_db(), "select count(*) from allocation")[0][0]
+
+
+def ar_db():
+    return os.environ["AR_DB"]
+
+
+def raw(db, sql: str) -> None:
+    con = sqlite3.connect(db)
+    try:
+        con.executescript(sql)
+    finally:
+        con.close()
+
+
+PLANTED = {
+    # over-allocation: more applied to D1's item than it is, from a payment of the same customer
+    "over-allocation": (
+        "INSERT INTO allocation (payment_id, item_id, amount, date, created_at) "
+        "SELECT e.id, i.id, 99900, '2026-11-02', '2026-11-02 00:00:00' FROM entry e, item i "
+        "WHERE e.ref = 'P1' AND i.ref = 'D1'",
+        ["allocation: item D1 is over-allocated", "allocation: payment P1 is over-allocated"],
+    ),
+    "orphan allocation": (
+        "PRAGMA foreign_keys = OFF; INSERT INTO allocation (payment_id, item_id, amount, date, created_at) "
+        "VALUES (9999, 1, 100, '2026-11-02', '2026-11-02 00:00:00')",
+        ["foreign-key: allocation row", "allocation: allocation", "is orphaned: its payment 9999 does not exist"],
+    ),
+    "allocation across customers": (
+        "INSERT INTO allocation (payment_id, item_id, amount, date, created_at) "
+        "SELECT e.id, i.id, 1, '2026-11-02', '2026-11-02 00:00:00' FROM entry e, item i "
+        "WHERE e.ref = 'P2' AND i.ref = 'D1'",
+        ["belong to different customers"],
+    ),
+    "changed posted row": (
+        "DROP TRIGGER entry_no_update; UPDATE entry SET delta = delta + 1 WHERE ref = 'D1'",
+        [
+            "audit: the guard trigger entry_no_update is missing",
+            "audit: entry 1 (D1) was changed after it was posted",
+            "entry: delivery D1 is 1,000.01 but its items add up to 1,000.00",
+        ],
+    ),
+    "changed allocation": (
+        "DROP TRIGGER allocation_no_update; UPDATE allocation SET amount = amount - 1 WHERE id = 1",
+        ["audit: allocation 1", "was changed after it was posted", "derived: "],
+    ),
+    "broken balance": (
+        "INSERT INTO entry (kind, ref, customer_id, date, delta, created_at, command) "
+        "VALUES ('delivery', 'GHOST', 1, '2026-11-02', 777, '2026-11-02 00:00:00', 'sql')",
+        [
+            "audit: entry 9 (GHOST) has no seal",
+            "entry: delivery GHOST is 7.77 but its items add up to 0.00",
+            "balance: Acme: the entries give a balance of",
+        ],
+    ),
+    "unbalanced reversal": (
+        "INSERT INTO entry (kind, ref, customer_id, date, delta, reverses_id, created_at, command) "
+        "SELECT 'reversal', 'void delivery D3', customer_id, '2026-11-02', -1, id, '2026-11-02 00:00:00', 'sql' "
+        "FROM entry WHERE ref = 'D3'",
+        ["reversal: reversal 'void delivery D3' of -0.01 does not net the delivery it reverses (300.00) to zero"],
+    ),
+    "derived table edited": (
+        "UPDATE open_item SET open = open + 5",
+        ["derived: open_item for item_id", "aging: the aging buckets (due basis) add up to"],
+    ),
+    "deleted allocation": (
+        "DROP TRIGGER allocation_no_delete; DELETE FROM allocation WHERE id = 1",
+        ["derived: "],
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", PLANTED)
+def test_check_finds_each_planted_fault(ar, ok, db, books, fault):
+    sql, expected = PLANTED[fault]
+    raw(db, sql)
+    r = ar("check")
+    assert r.code == 1, r.out
+    assert r.err.count("\n") == 1 and r.err.startswith("error: ") and "fault(s) found" in r.err
+    for line in expected:
+        assert line in r.out, f"{line!r} not in:\n{r.out}"
+    assert all(": " in line for line in r.out.splitlines())  # one line per fault, named by its check
+    code, report = check(ar)
+    assert code == 1 and not report["ok"] and len(report["faults"]) == len(r.out.splitlines())
+
+
+@pytest.mark.parametrize("table", ["entry", "item", "allocation", "sale", "promise", "contact"])
+def test_the_database_refuses_to_change_posted_rows(ok, db, books, table):
+    ok("sale", "add", "Acme", "5,000", "--ref", "S1")
+    ok("log", "Acme", "call", "--note", "asked for the 600")
+    before = dump(db)
+    for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+        with pytest.raises(sqlite3.IntegrityError, match="posted rows are never changed or deleted"):
+            raw(db, sql)
+    assert dump(db) == before
+
+
+def test_history_shows_every_write_with_its_command_and_rep(ok, books, monkeypatch):
+    monkeypatch.setenv("AR_REP", "wang")
+    ok("payment", "add", "AC", "50", "--ref", "P9")
+    ok("void", "payment", "P9", "--reason", "typo")
+    out = ok("history", "Acme", "-f", "json").json()
+    kinds = [(x["record"], x["ref"], x["command"]) for x in out]
+    assert kinds[0] == ("customer", "Acme", "customer add")
+    assert ("delivery", "D1", "delivery add") in kinds
+    assert ("reversal", "void payment P3", "void payment") in kinds
+    assert ("writeoff", "W1", "writeoff") in kinds
+    assert ("promise", "#1", "promise add") in kinds
+    assert kinds[-2:] == [("payment", "P9", "payment add"), ("reversal", "void payment P9", "void payment")]
+    assert out[-1]["by"] == "wang" and out[-1]["note"] == "typo" and out[-1]["amount"] == "50.00"
+    assert [x["written"] for x in out] == sorted(x["written"] for x in out)
+    assert all(x["written"].endswith("+00:00") for x in out)  # stored and given in UTC
+    last = ok("history", "AC", "--limit", "2", "-f", "json").json()
+    assert last == out[-2:]
+    table = ok("history", "Acme").out
+    assert "History of Acme" in table and "void payment P9" in table
+
+
+def test_backup_is_private_consistent_and_restores(ar, ok, db, books, tmp_path):
+    target = tmp_path / "backups" / "b.db"
+    target.parent.mkdir()
+    r = ok("backup", str(target))
+    assert f"to {target}" in r.out
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert rows(target, "pragma journal_mode") == [("delete",)]  # one self-contained file
+    assert not list(target.parent.glob(".*tmp"))
+    saved = dump(db)
+    r = ar("backup", str(target))
+    assert r.code == 1 and "exists: pass --force" in r.err
+    ok("backup", str(target), "--force")
+    # the ledger moves on; restore takes it back, and only with --force
+    ok("payment", "add", "Acme", "10", "--ref", "LATE")
+    r = ar("restore", str(target))
+    assert r.code == 1 and "pass --force" in r.err and r.err.count("\n") == 1
+    ok("restore", str(target), "--force")
+    assert dump(db) == saved
+    ok("check")
+    # into a new ledger file, created private
+    fresh = tmp_path / "new" / "ledger.db"
+    ok("--db", str(fresh), "restore", str(target))
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    assert dump(fresh) == saved
+
+
+def test_restore_checks_the_backup_first(ar, ok, db, books, tmp_path):
+    before = dump(db)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    r = ar("restore", str(junk), "--force")
+    assert r.code == 1 and "is not a ledger backup" in r.err
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).executescript("create table t (x); insert into t values (1);")
+    r = ar("restore", str(other), "--force")
+    assert r.code == 1 and "not an arcli ledger" in r.err
+    bad = tmp_path / "bad.db"
+    ok("backup", str(bad))
+    raw(bad, "UPDATE open_item SET open = open + 1")
+    r = ar("restore", str(bad), "--force")
+    assert r.code == 1 and "fails `ar check` (derived: open_item" in r.err and "nothing restored" in r.err
+    r = ar("restore", str(tmp_path / "missing.db"), "--force")
+    assert r.code == 1 and "no backup file" in r.err
+    assert dump(db) == before
+    assert not [p for p in db.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_backup_refuses_what_it_cannot_do(ar, ok, db, books, tmp_path):
+    assert "the backup cannot be the ledger itself" in ar("backup", str(db), "--force").err
+    assert "is a directory" in ar("backup", str(tmp_path)).err
+    assert "no directory" in ar("backup", str(tmp_path / "no" / "such" / "b.db")).err
+    r = ar("--db", str(tmp_path / "none.db"), "backup", str(tmp_path / "b.db"))
+    assert r.code == 1 and "no ledger at" in r.err
+
+
+def test_ledger_files_are_private_in_a_private_directory(ok, tmp_path, monkeypatch):
+    monkeypatch.delenv("AR_DB", raising=False)
+    ok("customer", "add", "A")
+    ledger = tmp_path / "xdg-data" / "arcli" / "ledger.db"
+    assert stat.S_IMODE(ledger.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
+    # while a reader holds the database open, the -wal and -shm files exist: private too
+    con = sqlite3.connect(ledger)
+    con.execute("select count(*) from customer").fetchall()
+    ok("customer", "add", "B")
+    for suffix in ("-wal", "-shm"):
+        side = ledger.with_name(ledger.name + suffix)
+        assert side.exists() and stat.S_IMODE(side.stat().st_mode) == 0o600, suffix
+    con.close()
+
+
+def test_config_file_sets_the_ledger_and_the_rep(ok, tmp_path, monkeypatch):
+    monkeypatch.delenv("AR_DB", raising=False)
+    conf = tmp_path / "home" / ".config" / "arcli" / "config.toml"
+    conf.parent.mkdir(parents=True)
+    ledger = tmp_path / "team.db"
+    conf.write_text(f'db = "{ledger}"\nrep = "li"\n')
+    ok("customer", "add", "A", "--terms", "cod")
+    ok("delivery", "add", "A", "10", "--ref", "X")
+    assert rows(ledger, "select actor from entry") == [("li",)]
+    monkeypatch.setenv("AR_REP", "zhao")  # the environment wins over the file
+    ok("delivery", "add", "A", "10", "--ref", "Y")
+    assert rows(ledger, "select actor from entry where ref='Y'") == [("zhao",)]
+
+
+def test_a_readable_config_file_with_a_password_is_refused(ar, tmp_path, monkeypatch):
+    monkeypatch.delenv("AR_DB", raising=False)
+    conf = tmp_path / "conf.toml"
+    conf.write_text('database_url = "postgresql+psycopg://rep:s3cret@db.example/ar"\n')
+    monkeypatch.setenv("AR_CONFIG", str(conf))
+    conf.chmod(0o644)
+    r = ar("balance")
+    assert r.code == 1 and "others can read it" in r.err and "chmod 600" in r.err
+    assert "s3cret" not in r.err and r.err.count("\n") == 1
+    conf.chmod(0o600)
+    r = ar("balance")
+    assert "others can read it" not in r.err and "s3cret" not in r.out + r.err
+    conf.write_text("colour = 1\n")
+    assert "unknown key(s) colour" in ar("balance").err
+    conf.write_text("db = [\n")
+    assert "not valid TOML" in ar("balance").err
