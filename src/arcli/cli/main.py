@@ -97,6 +97,17 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+_COMMAND: list[typer.core.TyperGroup] = []
+
+
+def _command():
+    """The click command tree, built from the Typer app once per process (building it reads every command's
+    signature: tens of milliseconds that a second in-process call need not pay again)."""
+    if not _COMMAND:
+        _COMMAND.append(typer.main.get_command(app))
+    return _COMMAND[0]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `ar` with ``argv``; return the exit code. Errors become one line on stderr."""
     from arcli.cli import commands  # noqa: F401  (registers the commands on `app`)
@@ -105,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("error: an argument contains a NUL byte\n")
         return 2
     try:
-        rv = app(args=argv, prog_name="ar", standalone_mode=False)
+        rv = _command().main(args=argv, prog_name="ar", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except ArError as e:
         sys.stderr.write(f"error: {_one_line(str(e))}\n")

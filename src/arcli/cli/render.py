@@ -25,6 +25,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from arcli.domain.importing import FORMULA_STARTS, formula_safe
 from arcli.domain.money import format_amount
 
 
@@ -79,13 +80,10 @@ def _cell(value: Any, kind: str) -> Text:
     return Text(str(value))
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
 def csv_safe_text(value: Any) -> Any:
     """Text a spreadsheet would run as a formula gets a leading apostrophe (`ar import` takes it off again)."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
+    if isinstance(value, str):
+        return formula_safe(value)
     return "" if value is None else value
 
 
@@ -239,6 +237,8 @@ def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False) -> st
                 else:
                     cell.value = str(value)
                     cell.data_type = "s"  # never a formula
+                    if cell.value[:1] in FORMULA_STARTS:
+                        cell.quotePrefix = True  # and it stays text when someone edits it
         if sheet.totals is not None:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)

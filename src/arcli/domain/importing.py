@@ -28,6 +28,27 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "writeoffs": (("ref", "customer", "date", "amount", "applies_to", "note"), ()),
 }
 METHODS = ("bank", "cash", "bill", "offset")
+
+#: A text cell starting with one of these is a formula (or can become one) in a spreadsheet. Exports write such
+#: text with a leading apostrophe (CSV) or as quoted text (xlsx); CSV import takes the apostrophe off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """``=1+1`` → ``'=1+1``; text already starting with apostrophes before such a character gets one more, so
+    :func:`formula_unsafe` gives back exactly the original."""
+    if text.lstrip("'")[:1] in FORMULA_STARTS:
+        return "'" + text
+    return text
+
+
+def formula_unsafe(cell: str) -> str:
+    """The inverse of :func:`formula_safe` (and what a spreadsheet means by a leading apostrophe)."""
+    if cell[:1] == "'" and cell.lstrip("'")[:1] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),

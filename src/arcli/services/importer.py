@@ -103,13 +103,6 @@ def open_table(
     return first[1], numbered, used, max(total - 1, 0)
 
 
-def _unescape(cell: str) -> str:
-    """A cell written as '=… (formula-safe CSV, as `ar export` and spreadsheets do) reads as =…"""
-    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@"):
-        return cell[1:]
-    return cell
-
-
 def _serial_dates(values: dict[str, str], is_xlsx: bool) -> dict[str, str]:
     """In a workbook, a bare number in a date column is an Excel serial date."""
     if not is_xlsx:
@@ -186,7 +179,9 @@ def _row(
     values: dict[str, str] = {}
     for n, targets in columns.items():
         for t in targets:
-            values[t] = _unescape(cells[n]) if n < len(cells) else ""
+            cell = cells[n] if n < len(cells) else ""
+            # formula-safe CSV ('=… as `ar export` writes it) reads as =…; a workbook's cells are what they show
+            values[t] = cell if is_xlsx else importing.formula_unsafe(cell)
     # the original values, for the error report; a row lives only as long as its batch unless it is bad
     row = importing.Row(line, {h: (cells[n] if n < len(cells) else "") for n, h in enumerate(header)})
     try:
