@@ -52,6 +52,10 @@ def test_month_offsets_clip_to_month_end():
         ("", "empty"),
         ("+3x", "not a date"),
         ("+99999y", "out of range"),
+        ("0001-01-01", "out of range"),
+        ("1899-12-31", "out of range"),
+        ("2200-01-01", "out of range"),
+        ("+99999d", "out of range"),
         ("someday", "not a date"),
     ],
 )
@@ -59,3 +63,10 @@ def test_rejected_dates(text, says):
     with pytest.raises(InputError) as e:
         parse_date(text, MON)
     assert says in str(e.value)
+
+
+def test_the_edges_of_the_calendar_arcli_keeps():
+    assert parse_date("1900-01-01", MON) == date(1900, 1, 1)
+    assert parse_date("2199-12-31", MON) == date(2199, 12, 31)
+    with pytest.raises(InputError, match="out of range"):
+        parse_date("tomorrow", date(2199, 12, 31))

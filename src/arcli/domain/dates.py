@@ -31,14 +31,38 @@ _ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _OFFSET = re.compile(r"([+-])(\d{1,5})([dwmy])")
 
 
+#: The dates a ledger keeps. Wide enough for any business record, narrow enough that every report can go a
+#: few years either side without leaving the calendar.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def in_range(d: date, original: str) -> date:
+    if not FIRST_DAY <= d <= LAST_DAY:
+        raise InputError(f"date out of range: {original!r} (arcli keeps dates from {FIRST_DAY} to {LAST_DAY})")
+    return d
+
+
 def parse_date(text: str, today: date) -> date:
-    """Parse a date relative to ``today``; raise InputError naming the accepted forms."""
+    """Parse a date relative to ``today``; raise InputError naming the accepted forms. Dates outside
+    FIRST_DAY..LAST_DAY are refused."""
+    return in_range(_parse(text, today), text)
+
+
+def _parse(text: str, today: date) -> date:
     original = text
     s = unicodedata.normalize("NFKC", text or "").strip().lower()
     if not s:
         raise InputError(f"date is empty: use {ACCEPTED}")
     if s == "today":
         return today
+    try:
+        return _relative(s, original, today)
+    except OverflowError:
+        raise InputError(f"date out of range: {original!r}") from None
+
+
+def _relative(s: str, original: str, today: date) -> date:
     if s == "yesterday":
         return today - timedelta(days=1)
     if s == "tomorrow":

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from arcli.domain.dates import parse_date
+from arcli.domain.dates import in_range, parse_date
 from arcli.domain.errors import InputError
 from arcli.domain.money import parse_amount
 from arcli.domain.terms import parse_terms
@@ -165,7 +165,7 @@ def map_header(kind: str, header: list[str], mapping: dict[str, list[str]]) -> t
 def _date(value: str, today: dt.date, fmt: str | None) -> dt.date:
     if fmt:
         try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
+            return in_range(dt.datetime.strptime(value.strip(), fmt).date(), value)
         except ValueError:
             raise InputError(f"not a date in the format {fmt}: {value!r}") from None
     return parse_date(value, today)
