@@ -323,3 +323,20 @@ def test_remind_templates_can_be_overridden(agent, ar, tmp_path, monkeypatch):
     (tmp_path / "remind-1.txt").write_text("Hello $nosuch", encoding="utf-8")
     r = ar("remind", "HD")
     assert r.code == 1 and "unknown or malformed placeholder" in r.err
+
+
+def test_rep_filters_the_lists(ok):
+    ok("customer", "add", "North Co", "--terms", "cod", "--rep", "wang")
+    ok("customer", "add", "South Co", "--terms", "cod", "--rep", "li")
+    for name in ("North Co", "South Co"):
+        ok("delivery", "add", name, "100", "--date", "2026-11-01")
+        ok("promise", "add", name, "50", "--by", "2026-11-30")
+        ok("log", name, "call", "--note", "asked")
+        ok("dispute", "add", name, "--reason", "quality")
+    for args in (("promise", "list"), ("log", "list"), ("dispute", "list"), ("balance",), ("due", "--within", "30")):
+        both = ok(*args, "-f", "json").json()
+        wang = ok(*args, "--rep", "wang", "-f", "json").json()
+        listed = lambda rows: {r["customer"] for r in (rows["rows"] if isinstance(rows, dict) else rows)}  # noqa: E731
+        assert listed(both) == {"North Co", "South Co"}, args
+        assert listed(wang) == {"North Co"}, args
+        assert listed(ok(*args, "--rep", "nobody", "-f", "json").json()) == set(), args

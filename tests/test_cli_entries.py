@@ -231,3 +231,23 @@ def test_auto_refs_are_sequential_and_unique(shop):
     a = shop("delivery", "add", "HD", "1", "--format", "json").json()["ref"]
     b = shop("delivery", "add", "HD", "1", "--format", "json").json()["ref"]
     assert a != b and a.startswith("D") and b.startswith("D")
+
+
+def test_a_written_off_delivery_is_voided_only_after_its_write_offs(ok, ar):
+    """Found by the state machine: voiding the delivery would leave the write-off writing off nothing."""
+    ok("customer", "add", "Acme", "--terms", "net 30")
+    ok("delivery", "add", "Acme", "100", "--ref", "D1", "--date", "2026-10-01")
+    ok("writeoff", "Acme", "30", "--items", "D1", "--reason", "damaged", "--ref", "W1")
+    r = ar("void", "delivery", "D1", "--reason", "wrong customer")
+    assert r.code == 1 and "has write-offs against it (W1): void it first" in r.err
+    ok("void", "writeoff", "W1", "--reason", "wrong customer")
+    ok("void", "delivery", "D1", "--reason", "wrong customer")
+    assert ok("balance", "-f", "json").json()["totals"]["open"] == "0.00"
+    assert ok("check").out.startswith("ok: ")
+
+
+def test_a_tiny_instalment_delivery_makes_no_empty_item(ok):
+    """Found by the state machine: 0.01 on 30%/70% terms made an item of 0.00 that the database refused."""
+    ok("customer", "add", "Acme", "--terms", "30% cod, 70% net 60")
+    out = ok("delivery", "add", "Acme", "0.01", "--ref", "D1", "-f", "json").json()
+    assert [i["amount"] for i in out["items"]] == ["0.01"]

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arcli.cli import main
+from conftest import PgLedger, create_pg_database, drop_pg_database, rows
 
 
 @pytest.fixture
@@ -104,7 +105,17 @@ def test_bad_period_is_refused(hospital, ar):
     assert r.code == 2 and "is after" in r.err
 
 
-def test_reads_do_not_create_a_ledger(ar, db):
+def test_reads_do_not_create_a_ledger(ar, db, monkeypatch):
+    if isinstance(db, PgLedger):  # on a server, an empty database is no ledger
+        empty = create_pg_database(db.name + "_empty")
+        monkeypatch.setenv("AR_DATABASE_URL", empty.url)
+        try:
+            r = ar("balance")
+            assert r.code == 1 and "no ledger in the database" in r.err and "`ar init`" in r.err
+            assert rows(empty, "select count(*) from pg_tables where schemaname = 'public'") == [(0,)]
+        finally:
+            drop_pg_database(empty.name)
+        return
     r = ar("balance")
     assert r.code == 1 and "no ledger at" in r.err
     assert not db.exists()

@@ -64,6 +64,7 @@ def test_instalments_split_to_the_fen():
     assert [a for _, a in t.schedule(D, 10_000)] == [3334, 3333, 3333]
     t = parse_terms("30% cod, 70% net 60")
     assert [a for _, a in t.schedule(D, 15_230_001)] == [4_569_000, 10_661_001]
+    assert [a for _, a in t.schedule(D, 1)] == [1]  # 0.01: the instalment that rounds to 0 is left out
 
 
 @pytest.mark.parametrize(
@@ -97,5 +98,6 @@ def test_due_never_before_delivery_and_parts_add_up(delivered, n, m, amount):
         schedule = parse_terms(text).schedule(delivered, amount)
         assert all(d >= delivered for d, _ in schedule)
         assert sum(a for _, a in schedule) == amount
+        assert all(a > 0 for _, a in schedule)  # never an item of nothing
     eom_m = parse_terms(f"eom+{m}m").schedule(delivered, 1)[0][0]
     assert (eom_m + timedelta(days=1)).day == 1  # always a month end

@@ -152,6 +152,7 @@ class Bookings(RuleBasedStateMachine):
         self.balance = dict.fromkeys(self.customers, 0)
         self.entries: list[tuple[str, str, str, int]] = []  # kind, ref, customer, signed effect
         self.voided: set[str] = set()
+        self.written_off: dict[str, set[str]] = {}  # delivery ref -> write-offs standing against it
         self.snapshots: dict[str, tuple[str, str]] = {}
         self.n = 0
 
@@ -206,9 +207,14 @@ class Bookings(RuleBasedStateMachine):
     def void(self, data):
         live = [e for e in self.entries if e[1] not in self.voided]
         kind, ref, customer, effect = data.draw(st.sampled_from(live))
+        if kind == "delivery" and self.written_off.get(ref):  # refused: the write-offs must go first
+            self.ar("void", kind, ref, "--reason", "state machine", expect=1)
+            return
         self.ar("void", kind, ref, "--reason", "state machine")
         self.voided.add(ref)
         self.balance[customer] -= effect
+        for refs in self.written_off.values():
+            refs.discard(ref)
 
     @rule(customer=st.sampled_from(customers), fen=st.integers(1, 1_000_000), days=st.integers(0, 14))
     def promise(self, customer, fen, days):
@@ -231,6 +237,7 @@ class Bookings(RuleBasedStateMachine):
                 "--ref", ref)  # fmt: skip
         self.balance[customer] -= fen
         self.entries.append(("writeoff", ref, customer, -fen))
+        self.written_off.setdefault(item["ref"].split("#")[0], set()).add(ref)
 
     @invariant()
     def ledger_is_sound(self):

@@ -1,7 +1,6 @@
 """`ar check`, the audit trail, `ar history`, backup and restore, file permissions and the config file."""
 
 import json
-import os
 import sqlite3
 import stat
 
@@ -32,22 +31,13 @@ def check(ar):
     return r.code, json.loads(r.out)
 
 
-def test_a_sound_ledger_passes_every_check(ar, ok, books):
+def test_a_sound_ledger_passes_every_check(ar, ok, db, books):
     code, report = check(ar)
     assert code == 0 and report["ok"] and report["faults"] == []
-    assert report["counts"] == {"customer": 2, "entry": 8, "item": 3, "allocation": rows_count(ar)}
+    allocations = rows(db, "select count(*) from allocation")[0][0]
+    assert report["counts"] == {"customer": 2, "entry": 8, "item": 3, "allocation": allocations}
     r = ok("check")
     assert r.out.startswith("ok: ") and "2 customers, 8 entries, 3 items" in r.out
-
-
-def rows_count(ar):
-    from conftest import rows as q
-
-    return q(ar_db(), "select count(*) from allocation")[0][0]
-
-
-def ar_db():
-    return os.environ["AR_DB"]
 
 
 def raw(db, sql: str) -> None:
@@ -115,6 +105,7 @@ PLANTED = {
 }
 
 
+@pytest.mark.sqlite_only("plants faults with SQLite's SQL (PRAGMA, trigger names)")
 @pytest.mark.parametrize("fault", PLANTED)
 def test_check_finds_each_planted_fault(ar, ok, db, books, fault):
     sql, expected = PLANTED[fault]
@@ -129,6 +120,7 @@ def test_check_finds_each_planted_fault(ar, ok, db, books, fault):
     assert code == 1 and not report["ok"] and len(report["faults"]) == len(r.out.splitlines())
 
 
+@pytest.mark.sqlite_only("raw SQL through sqlite3 (test_postgres.py covers the server)")
 @pytest.mark.parametrize("table", ["entry", "item", "allocation", "sale", "promise", "contact"])
 def test_the_database_refuses_to_change_posted_rows(ok, db, books, table):
     ok("sale", "add", "Acme", "5,000", "--ref", "S1")
@@ -161,6 +153,7 @@ def test_history_shows_every_write_with_its_command_and_rep(ok, books, monkeypat
     assert "History of Acme" in table and "void payment P9" in table
 
 
+@pytest.mark.sqlite_only("backup and restore are for a SQLite ledger (pg_dump on a server)")
 def test_backup_is_private_consistent_and_restores(ar, ok, db, books, tmp_path):
     target = tmp_path / "backups" / "b.db"
     target.parent.mkdir()
@@ -187,6 +180,7 @@ def test_backup_is_private_consistent_and_restores(ar, ok, db, books, tmp_path):
     assert dump(fresh) == saved
 
 
+@pytest.mark.sqlite_only("backup and restore are for a SQLite ledger")
 def test_restore_checks_the_backup_first(ar, ok, db, books, tmp_path):
     before = dump(db)
     junk = tmp_path / "junk.db"
@@ -208,6 +202,7 @@ def test_restore_checks_the_backup_first(ar, ok, db, books, tmp_path):
     assert not [p for p in db.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.sqlite_only("backup and restore are for a SQLite ledger")
 def test_backup_refuses_what_it_cannot_do(ar, ok, db, books, tmp_path):
     assert "the backup cannot be the ledger itself" in ar("backup", str(db), "--force").err
     assert "is a directory" in ar("backup", str(tmp_path)).err
@@ -216,6 +211,7 @@ def test_backup_refuses_what_it_cannot_do(ar, ok, db, books, tmp_path):
     assert r.code == 1 and "no ledger at" in r.err
 
 
+@pytest.mark.sqlite_only("the ledger file's permissions")
 def test_ledger_files_are_private_in_a_private_directory(ok, tmp_path, monkeypatch):
     monkeypatch.delenv("AR_DB", raising=False)
     ok("customer", "add", "A")
@@ -232,6 +228,7 @@ def test_ledger_files_are_private_in_a_private_directory(ok, tmp_path, monkeypat
     con.close()
 
 
+@pytest.mark.sqlite_only("a ledger file named in the config file")
 def test_config_file_sets_the_ledger_and_the_rep(ok, tmp_path, monkeypatch):
     monkeypatch.delenv("AR_DB", raising=False)
     conf = tmp_path / "home" / ".config" / "arcli" / "config.toml"

@@ -12,6 +12,7 @@ from arcli.domain.dates import parse_date
 from arcli.domain.errors import InputError
 from arcli.domain.money import parse_amount
 
+RepFilterOpt = Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table for people, json or csv for scripts.")]
 AsOfOpt = Annotated[
     str | None,

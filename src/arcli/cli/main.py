@@ -9,13 +9,14 @@ import datetime as dt
 import getpass
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 
 from arcli import __version__
-from arcli.domain.errors import ArError
+from arcli.domain.errors import ArError, Retry
 
 app = typer.Typer(
     name="ar",
@@ -56,6 +57,17 @@ def root(
             "--db", envvar="AR_DB", metavar="PATH", help="The ledger file (SQLite). Default: the user data directory."
         ),
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="AR_DATABASE_URL",
+            metavar="URL",
+            show_envvar=False,
+            help="A ledger on a database server, e.g. postgresql+psycopg://wang@db.example/ar (team mode; keep "
+            "the password in ~/.pgpass). Env: AR_DATABASE_URL.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -79,11 +91,17 @@ def root(
     from arcli.services.userconfig import load
 
     conf = load()
-    database_url = os.environ.get("AR_DATABASE_URL")
+    if database_url and db and _source(ctx, "database_url") == "COMMANDLINE" != _source(ctx, "db"):
+        db = None  # --database-url given on the command line beats AR_DB from the environment
     if not db and not database_url:
         db, database_url = conf.db, conf.database_url
     actor = os.environ.get("AR_REP") or conf.rep or _login()
     ctx.obj = Globals(db=db, database_url=database_url, today=today, now=now, actor=actor)
+
+
+def _source(ctx: typer.Context, name: str) -> str:
+    source = ctx.get_parameter_source(name)
+    return getattr(source, "name", "")
 
 
 def _login() -> str | None:
@@ -108,6 +126,9 @@ def _command():
     return _COMMAND[0]
 
 
+RETRIES = 5
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `ar` with ``argv``; return the exit code. Errors become one line on stderr."""
     from arcli.cli import commands  # noqa: F401  (registers the commands on `app`)
@@ -116,8 +137,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("error: an argument contains a NUL byte\n")
         return 2
     try:
-        rv = _command().main(args=argv, prog_name="ar", standalone_mode=False)
-        return rv if isinstance(rv, int) else 0
+        for attempt in range(RETRIES):
+            try:
+                rv = _command().main(args=argv, prog_name="ar", standalone_mode=False)
+                return rv if isinstance(rv, int) else 0
+            except Retry:  # nothing was written: run the whole command again, a little later each time
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        return 1  # not reached
     except ArError as e:
         sys.stderr.write(f"error: {_one_line(str(e))}\n")
         return e.exit_code

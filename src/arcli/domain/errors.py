@@ -23,3 +23,8 @@ class Conflict(ArError):
 
 class RefConflict(Conflict):
     """A known ref (or customer) recorded with other fields: never silently skipped or overwritten."""
+
+
+class Retry(ArError):
+    """The database gave up on this transaction for a reason that passes (a serialization failure or a deadlock
+    between concurrent writers): nothing was written, and the whole command may simply run again."""

@@ -73,11 +73,12 @@ class Terms:
         return any(rule.kind == "prepaid" for _, rule in self.parts)
 
     def schedule(self, delivered: date, amount: int) -> list[tuple[date, int]]:
-        """The open items a delivery of ``amount`` fen on ``delivered`` creates: (due date, amount)."""
+        """The open items a delivery of ``amount`` fen on ``delivered`` creates: (due date, amount). An
+        instalment that rounds to nothing (0.01 split 30/70) is left out: no item is ever zero."""
         if len(self.parts) == 1:
             return [(self.parts[0][1].due(delivered), amount)]
         amounts = split_by_percent(amount, [p for p, _ in self.parts])
-        return [(rule.due(delivered), a) for (_, rule), a in zip(self.parts, amounts, strict=True)]
+        return [(rule.due(delivered), a) for (_, rule), a in zip(self.parts, amounts, strict=True) if a > 0]
 
 
 def _pct(p: Decimal) -> str:

@@ -29,7 +29,9 @@ SETTINGS = {
     "escalation.ladder": "days overdue that start levels 1-5 (default 1,15,30,60,90)",
     "cadence": "days between follow-ups for grades A,B,C,D (default 14,7,3,1)",
     "aging.buckets": "the cut-offs of `ar report aging` (default 30,60,90,180,365)",
+    "team.own_customers_only": "PostgreSQL: a rep (database login) sees only their customers: on|off (default off)",
 }
+_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 
 
 def _ints(text: str, n: int, key: str) -> tuple[int, ...]:
@@ -66,6 +68,11 @@ def parse_setting(key: str, value: str) -> str:
         return ",".join(map(str, cadence))
     if key == "aging.buckets":
         return ",".join(map(str, parse_cutoffs(value)))
+    if key == "team.own_customers_only":
+        word = value.strip().lower()
+        if word not in _ON + _OFF:
+            raise InputError(f"{key}: on or off, not {value!r}")
+        return "on" if word in _ON else "off"
     raise InputError(f"unknown setting {key!r}: one of {', '.join(SETTINGS)}")
 
 
@@ -85,6 +92,8 @@ def set_config(ctx: Context, key: str, value: str | None) -> str | None:
     if value is None and key not in SETTINGS:
         raise InputError(f"unknown setting {key!r}: one of {', '.join(SETTINGS)}")
     with unit_of_work(ctx, write=True) as tx:
+        if key == "team.own_customers_only":
+            tx.set_row_security(canonical == "on")
         tx.set_setting(key, canonical)
     return canonical
 
@@ -99,6 +108,7 @@ def show_config(ctx: Context) -> list[tuple[str, str, str]]:
         "escalation.ladder": ",".join(map(str, p.ladder)),
         "cadence": ",".join(map(str, p.cadence)),
         "aging.buckets": stored.get("aging.buckets", ",".join(map(str, DEFAULT_CUTOFFS))),
+        "team.own_customers_only": stored.get("team.own_customers_only", "off"),
     }
     return [(k, current[k], "set" if k in stored else "default") for k in SETTINGS]
 
@@ -209,7 +219,9 @@ def add_promise(
         return next(v for v in _views(rows, outcomes) if v.id == new_id)
 
 
-def list_promises(ctx: Context, *, status: str | None = None, customer: str | None = None) -> list[PromiseView]:
+def list_promises(
+    ctx: Context, *, status: str | None = None, customer: str | None = None, rep: str | None = None
+) -> list[PromiseView]:
     if status is not None and status not in STATUSES:
         raise InputError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
     with unit_of_work(ctx, write=False) as tx:
@@ -218,7 +230,7 @@ def list_promises(ctx: Context, *, status: str | None = None, customer: str | No
             views = promise_views(tx, resolve(tx, customer).id, ctx.today, policy)
         else:  # every customer: two queries, then evaluated customer by customer
             rows_by: dict[int, list[Any]] = {}
-            for r in tx.promises():
+            for r in tx.promises(rep=rep):
                 rows_by.setdefault(r.customer_id, []).append(r)
             paid_by: dict[int, list[tuple[dt.date, int]]] = {}
             for cid, d, amount in tx.payments_for(dt.date.min, ctx.today):
@@ -275,10 +287,12 @@ def add_contact(
         return customer.name, next_date
 
 
-def list_contacts(ctx: Context, *, customer: str | None = None, limit: int | None = None) -> list[Any]:
+def list_contacts(
+    ctx: Context, *, customer: str | None = None, limit: int | None = None, rep: str | None = None
+) -> list[Any]:
     with unit_of_work(ctx, write=False) as tx:
         cid = resolve(tx, customer).id if customer else None
-        return tx.contacts(cid, limit)
+        return tx.contacts(cid, limit, rep=rep)
 
 
 def add_dispute(
@@ -326,10 +340,12 @@ def resolve_dispute(ctx: Context, dispute_id: int, resolution: str) -> Any:
         return tx.disputes(dispute_id=dispute_id)[0]
 
 
-def list_disputes(ctx: Context, *, open_only: bool = False, customer: str | None = None) -> list[Any]:
+def list_disputes(
+    ctx: Context, *, open_only: bool = False, customer: str | None = None, rep: str | None = None
+) -> list[Any]:
     with unit_of_work(ctx, write=False) as tx:
         cid = resolve(tx, customer).id if customer else None
-        return tx.disputes(open_only=open_only, customer_id=cid)
+        return tx.disputes(open_only=open_only, customer_id=cid, rep=rep)
 
 
 def set_hold(ctx: Context, customer_key: str, *, hold: bool, reason: str | None = None) -> tuple[str, bool]:

@@ -493,6 +493,13 @@ def void(ctx: Context, kind: str, ref: str, *, reason: str, date: dt.date | None
             if done.reason == reason and (date is None or date == done.date):
                 return Posted("void", ref, customer.name, amount, done.date, unchanged=True)
             raise Conflict(f"{kind} {ref} was voided already on {done.date} ({done.reason})")
+        if kind == "delivery":
+            written_off = tx.writeoffs_against(original.id)
+            if written_off:  # they would be left writing off nothing: the user voids them first, knowingly
+                raise Conflict(
+                    f"delivery {ref} has write-offs against it ({', '.join(written_off)}): "
+                    f"void {'them' if len(written_off) > 1 else 'it'} first (`ar void writeoff REF --reason …`)"
+                )
         when = date or max(ctx.today, original.date)
         if when < original.date:
             raise InputError(f"cannot void {kind} {ref} on {when}: it is dated {original.date}")

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from arcli.domain.errors import ArError
 
 #: Every schema revision this arcli knows, oldest first. The last is the one it writes.
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 15_000
 
@@ -49,7 +49,7 @@ def describe(url: str) -> str:
     """The URL as it may be shown to a person: a path for SQLite, never a password."""
     try:
         u = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "(unparseable database URL)"
     if u.get_backend_name() == "sqlite":
         return u.database or ":memory:"
@@ -89,11 +89,43 @@ def _on_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+#: PostgreSQL: every write transaction first takes this advisory lock (released at commit or rollback), so
+#: writers queue as they do on SQLite and allocation never races; readers are not blocked.
+WRITE_LOCK = 0x61726C69  # "arli"
+
+
+def _pg_on_begin(conn) -> None:
+    if conn.get_execution_options().get("ar_write"):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+
+def where(url: str) -> str:
+    """host:port of a server URL (for messages; never the password)."""
+    try:
+        u = make_url(url)
+    except (ArgumentError, ValueError):
+        return "(unparseable database URL)"
+    return f"{u.host or 'localhost'}:{u.port or 5432}"
+
+
+def connection_error(url: str, exc: BaseException) -> ArError:
+    """One line for a server that cannot be reached or refuses the login, without the password."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    reason = reason.removeprefix("connection failed: ")
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        password = None
+    if password:
+        reason = reason.replace(str(password), "***")
+    return ArError(f"cannot reach the ledger database at {where(url)}: {reason}")
+
+
 def open_engine(url: str, *, create: bool) -> Engine:
     """An engine on the ledger. ``create``: make a missing SQLite file (mode 0600) instead of refusing."""
     try:
         u = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise ArError("the database URL cannot be parsed (check AR_DATABASE_URL)") from None
     path = sqlite_path(url)
     if path is not None:
@@ -109,12 +141,17 @@ def open_engine(url: str, *, create: bool) -> Engine:
     try:
         engine = create_engine(u)
     except ModuleNotFoundError as exc:
-        raise ArError(f"cannot open the ledger database {describe(url)}: its driver is not installed ({exc})") from None
+        hint = " (pip install 'arcli[postgres]')" if u.get_backend_name() == "postgresql" else ""
+        raise ArError(
+            f"cannot open the ledger database {describe(url)}: its driver {exc.name} is not installed{hint}"
+        ) from None
     except Exception as exc:  # a bad option: say which kind without echoing the URL
         raise ArError(f"cannot open the ledger database {describe(url)}: {type(exc).__name__}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _pg_on_begin)
     return engine
 
 
@@ -127,14 +164,23 @@ def schema_revision(engine: Engine) -> str | None:
         return row[0] if row else None
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create or upgrade the schema to HEAD; refuse a ledger written by a newer arcli."""
+def ensure_schema(engine: Engine, *, create: bool = True) -> None:
+    """Create or upgrade the schema to HEAD; refuse a ledger written by a newer arcli. Without ``create``, an
+    empty server database is no ledger (as a missing file is not)."""
     try:
         current = schema_revision(engine)
     except DBAPIError as exc:
-        raise ArError(f"cannot read the ledger {describe(str(engine.url))}: {exc.orig}") from None
+        url = engine.url.render_as_string(hide_password=False)
+        if engine.dialect.name != "sqlite" and isinstance(exc, OperationalError):
+            raise connection_error(url, exc.orig) from None
+        raise ArError(f"cannot read the ledger {describe(url)}: {str(exc.orig).splitlines()[0]}") from None
     if current == HEAD:
         return
+    if current is None and not create and engine.dialect.name != "sqlite":
+        raise LedgerMissing(
+            f"no ledger in the database {describe(engine.url.render_as_string(hide_password=False))}: "
+            "create one with `ar init`"
+        )
     if current is not None and current not in REVISIONS:
         raise ArError(
             f"this ledger was written by a newer arcli (schema {current}; this arcli knows up to {HEAD}): "

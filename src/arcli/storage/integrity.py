@@ -157,6 +157,17 @@ def allocations(conn: Connection) -> Iterator[Fault]:
         ),
         lambda r: f"{r.kind} {r.ref} is over-allocated: {_m(r.s)} applied from {_m(r.amount)}",
     )
+    yield from _listed(
+        "allocation",
+        _rows(
+            conn,
+            f"""SELECT e.ref, -e.delta AS amount, COALESCE(a.s, 0) AS s FROM entry e
+                LEFT JOIN ({_APPLIED}) a ON a.payment_id = e.id
+                WHERE e.kind = 'writeoff' AND e.id NOT IN ({_REVERSED}) AND COALESCE(a.s, 0) <> -e.delta
+                ORDER BY e.id""",
+        ),
+        lambda r: f"write-off {r.ref} of {_m(r.amount)} is applied to {_m(r.s)} of items (it must apply all of it)",
+    )
 
 
 def entries(conn: Connection) -> Iterator[Fault]:

@@ -16,14 +16,31 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Date, String, and_, bindparam, case, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from arcli.domain.allocation import OpenItem
-from arcli.domain.errors import ArError, Conflict
+from arcli.domain.errors import ArError, Conflict, Retry
 from arcli.domain.records import Customer as CustomerRecord
-from arcli.storage.engine import ensure_schema, open_engine
+from arcli.storage.engine import connection_error, ensure_schema, open_engine
 from arcli.storage.models import (
     Allocation,
     Contact,
@@ -57,6 +74,11 @@ SI = SettledItem.__table__
 OC = OpenCredit.__table__
 PL = Plan.__table__
 CHUNK = 5_000  # ids per IN (...) list
+#: The tables under row-level security in team mode (migration 0005).
+ROW_SECURED = (
+    "customer", "sale", "entry", "item", "allocation", "promise", "contact", "dispute", "hold", "plan",
+    "open_item", "settled_item", "open_credit",
+)  # fmt: skip
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -73,7 +95,7 @@ class Ledger:
     def open(cls, url: str, *, create: bool) -> Ledger:
         engine = open_engine(url, create=create)
         try:
-            ensure_schema(engine)
+            ensure_schema(engine, create=create)
         except BaseException:
             engine.dispose()
             raise
@@ -85,12 +107,20 @@ class Ledger:
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Tx]:
         """One transaction: committed when the block ends, rolled back if it raises."""
+        options: dict[str, Any] = {"ar_write": write}
+        if self.engine.dialect.name == "postgresql":
+            # writers: each statement sees what the previous lock holder committed; readers: one snapshot
+            options["isolation_level"] = "READ COMMITTED" if write else "REPEATABLE READ"
         try:
-            with self.engine.connect().execution_options(ar_write=write) as conn, conn.begin():
+            with self.engine.connect().execution_options(**options) as conn, conn.begin():
                 yield Tx(conn)
         except IntegrityError as exc:
             raise Conflict(f"the ledger refused the change: {_first_line(exc.orig)}") from None
         except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # serialization failure, deadlock
+                raise Retry(f"the ledger was busy with another writer ({_first_line(exc.orig)})") from None
+            if self.engine.dialect.name != "sqlite" and exc.connection_invalidated:
+                raise connection_error(self.engine.url.render_as_string(hide_password=False), exc.orig) from None
             msg = _first_line(exc.orig)
             if "locked" in msg or "busy" in msg:
                 raise ArError("the ledger is busy: another arcli kept it locked too long; try again") from None
@@ -385,6 +415,19 @@ class Tx:
         sub = q.subquery()
         return self.conn.execute(select(sub).where(sub.c.amount != 0)).all()
 
+    def writeoffs_against(self, delivery_id: int) -> list[str]:
+        """Refs of write-offs still standing against a delivery's items."""
+        q = (
+            select(E.c.ref)
+            .join(A, A.c.payment_id == E.c.id)
+            .join(I, I.c.id == A.c.item_id)
+            .where(I.c.entry_id == delivery_id, E.c.kind == "writeoff")
+            .group_by(E.c.id, E.c.ref)
+            .having(func.sum(A.c.amount) != 0)
+            .order_by(E.c.id)
+        )
+        return list(self.conn.execute(q).scalars())
+
     def items_of(self, entry_id: int) -> list[Any]:
         return self.conn.execute(select(I).where(I.c.entry_id == entry_id).order_by(I.c.seq)).all()
 
@@ -629,7 +672,9 @@ class Tx:
     def insert_promise(self, **fields: Any) -> int:
         return self.conn.execute(insert(P).values(**fields)).inserted_primary_key[0]
 
-    def promises(self, customer_id: int | None = None, promise_id: int | None = None) -> list[Any]:
+    def promises(
+        self, customer_id: int | None = None, promise_id: int | None = None, *, rep: str | None = None
+    ) -> list[Any]:
         """Promises with their customer's name and whether a later promise superseded them."""
         nxt = P.alias("nxt")
         superseded = exists().where(nxt.c.supersedes_id == P.c.id)
@@ -638,6 +683,8 @@ class Tx:
             q = q.where(P.c.customer_id == customer_id)
         if promise_id is not None:
             q = q.where(P.c.id == promise_id)
+        if rep is not None:
+            q = q.where(C.c.rep == rep)
         return self.conn.execute(q.order_by(P.c.made_on, P.c.id)).all()
 
     def payments(self, customer_id: int, as_of: dt.date) -> list[tuple[dt.date, int]]:
@@ -650,8 +697,12 @@ class Tx:
     def insert_contact(self, **fields: Any) -> int:
         return self.conn.execute(insert(K).values(**fields)).inserted_primary_key[0]
 
-    def contacts(self, customer_id: int | None = None, limit: int | None = None) -> list[Any]:
+    def contacts(
+        self, customer_id: int | None = None, limit: int | None = None, *, rep: str | None = None
+    ) -> list[Any]:
         q = select(K, C.c.name.label("customer")).join(C, C.c.id == K.c.customer_id)
+        if rep is not None:
+            q = q.where(C.c.rep == rep)
         if customer_id is not None:
             q = q.where(K.c.customer_id == customer_id)
         q = q.order_by(K.c.date.desc(), K.c.id.desc())
@@ -673,8 +724,17 @@ class Tx:
     def insert_dispute(self, **fields: Any) -> int:
         return self.conn.execute(insert(DS).values(**fields)).inserted_primary_key[0]
 
-    def disputes(self, *, open_only: bool = False, customer_id: int | None = None, dispute_id: int | None = None):
+    def disputes(
+        self,
+        *,
+        open_only: bool = False,
+        customer_id: int | None = None,
+        dispute_id: int | None = None,
+        rep: str | None = None,
+    ):
         q = select(DS, C.c.name.label("customer")).join(C, C.c.id == DS.c.customer_id)
+        if rep is not None:
+            q = q.where(C.c.rep == rep)
         if open_only:
             q = q.where(DS.c.resolved_on.is_(None))
         if customer_id is not None:
@@ -998,24 +1058,34 @@ class Tx:
             out |= {r[0] for r in self.conn.execute(q)}
         return out
 
+    # -- team mode -----------------------------------------------------------------------------------------
+    def set_row_security(self, on: bool) -> None:
+        """PostgreSQL: switch the policies of migration 0005 on or off (each rep sees only their customers)."""
+        if self.conn.dialect.name != "postgresql":
+            raise ArError("team.own_customers_only needs a PostgreSQL ledger (row-level security)")
+        verb = "ENABLE" if on else "DISABLE"
+        for table in ROW_SECURED:
+            self.conn.exec_driver_sql(f"ALTER TABLE {table} {verb} ROW LEVEL SECURITY")
+
     # -- audit trail (`ar history`) -----------------------------------------------------------------------
     def history(self, customer_id: int, limit: int | None = None) -> list[Any]:
         """Everything written about one customer, in the order it was written: (at, command, actor, what, ref,
         date, amount, note). Entries carry the command that wrote them; other records are named by theirs."""
-        null = literal(None)
+        # constants go into the SQL typed, not as bound parameters: PostgreSQL deduces one type per column
+        text_null, date_null, amount_null = cast(null(), String), cast(null(), Date), cast(null(), BigInteger)
 
         def lit(v: str) -> Any:
-            return literal(v, String)
+            return cast(literal_column("'" + v.replace("'", "''") + "'"), String)
 
         parts = [
             select(
                 C.c.created_at.label("at"),
                 lit("customer add").label("command"),
-                null.label("actor"),
+                text_null.label("actor"),
                 lit("customer").label("what"),
                 C.c.name.label("ref"),
-                null.label("date"),
-                null.label("amount"),
+                date_null.label("date"),
+                amount_null.label("amount"),
                 C.c.terms.label("note"),
             ).where(C.c.id == customer_id),
             select(S.c.created_at, S.c.command, S.c.actor, lit("sale"), S.c.ref, S.c.date, S.c.amount, S.c.note).where(
@@ -1041,9 +1111,9 @@ class Tx:
                 P.c.amount,
                 P.c.note,
             ).where(P.c.customer_id == customer_id),
-            select(K.c.created_at, lit("log"), K.c.actor, lit("contact"), K.c.channel, K.c.date, null, K.c.note).where(
-                K.c.customer_id == customer_id
-            ),
+            select(
+                K.c.created_at, lit("log"), K.c.actor, lit("contact"), K.c.channel, K.c.date, amount_null, K.c.note
+            ).where(K.c.customer_id == customer_id),
             select(
                 DS.c.created_at,
                 lit("dispute open"),
@@ -1054,14 +1124,21 @@ class Tx:
                 DS.c.amount,
                 func.coalesce(DS.c.resolution, DS.c.note),
             ).where(DS.c.customer_id == customer_id),
-            select(H.c.created_at, lit("customer hold"), null, lit("hold"), null, H.c.since, null, H.c.reason).where(
-                H.c.customer_id == customer_id
-            ),
-            select(PL.c.set_at, lit("plan set"), PL.c.actor, lit("plan"), PL.c.month, null, PL.c.amount, null).where(
-                PL.c.customer_id == customer_id
-            ),
+            select(
+                H.c.created_at,
+                lit("customer hold"),
+                text_null,
+                lit("hold"),
+                text_null,
+                H.c.since,
+                amount_null,
+                H.c.reason,
+            ).where(H.c.customer_id == customer_id),
+            select(
+                PL.c.set_at, lit("plan set"), PL.c.actor, lit("plan"), PL.c.month, date_null, PL.c.amount, text_null
+            ).where(PL.c.customer_id == customer_id),
         ]
-        parts = [p.add_columns(literal(n).label("part")) for n, p in enumerate(parts)]
+        parts = [p.add_columns(literal_column(str(n)).label("part")) for n, p in enumerate(parts)]
         u = parts[0].union_all(*parts[1:]).subquery()
         keys = [u.c.at, u.c.date, u.c.part]
         q = select(u).order_by(*([k.desc() for k in keys] if limit else keys))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from arcli.cli.common import FormatOpt, NoteOpt, amount, context, day
+from arcli.cli.common import FormatOpt, NoteOpt, RepFilterOpt, amount, context, day
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
 from arcli.domain.money import format_amount as fa
@@ -124,12 +124,13 @@ def promise_list(
     ctx: typer.Context,
     status: Annotated[Status | None, typer.Option("--status", help="Only promises with this status.")] = None,
     customer: CustomerOpt = None,
+    rep: RepFilterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Promises and how they stand today: open, kept, partly_kept, broken or superseded."""
     from arcli.services.collections import list_promises
 
-    views = list_promises(context(ctx), status=status.value if status else None, customer=customer)
+    views = list_promises(context(ctx), status=status.value if status else None, customer=customer, rep=rep)
     emit(fmt, PROMISE_COLS, [_promise_row(v) for v in views], title=f"{len(views)} promises")
 
 
@@ -208,6 +209,7 @@ def log_list(
     ctx: typer.Context,
     customer: CustomerOpt = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
+    rep: RepFilterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The contact log, newest first."""
@@ -215,7 +217,7 @@ def log_list(
 
     rows = [
         dict(date=r.date, customer=r.customer, channel=r.channel, outcome=r.outcome, note=r.note, next=r.next_date)
-        for r in list_contacts(context(ctx), customer=customer, limit=limit)
+        for r in list_contacts(context(ctx), customer=customer, limit=limit, rep=rep)
     ]
     emit(fmt, CONTACT_COLS, rows, title="Contact log")
 
@@ -299,12 +301,13 @@ def dispute_list(
     ctx: typer.Context,
     open_only: Annotated[bool, typer.Option("--open", help="Only open disputes.")] = False,
     customer: CustomerOpt = None,
+    rep: RepFilterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Disputes, oldest first."""
     from arcli.services.collections import list_disputes
 
-    rows = [_dispute_row(r) for r in list_disputes(context(ctx), open_only=open_only, customer=customer)]
+    rows = [_dispute_row(r) for r in list_disputes(context(ctx), open_only=open_only, customer=customer, rep=rep)]
     emit(fmt, DISPUTE_COLS, rows, title="Disputes")
 
 
@@ -331,7 +334,7 @@ def due_cmd(
     within: Annotated[
         int, typer.Option("--within", metavar="N", help="Also items falling due in the next N days.")
     ] = 0,
-    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
+    rep: RepFilterOpt = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many customers.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
