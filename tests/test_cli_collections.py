@@ -340,3 +340,21 @@ def test_rep_filters_the_lists(ok):
         assert listed(both) == {"North Co", "South Co"}, args
         assert listed(wang) == {"North Co"}, args
         assert listed(ok(*args, "--rep", "nobody", "-f", "json").json()) == set(), args
+
+
+def test_rep_filters_the_month_end_reports(ok):
+    ok("customer", "add", "North Co", "--terms", "cod", "--rep", "wang")
+    ok("customer", "add", "South Co", "--terms", "cod", "--rep", "li")
+    ok("delivery", "add", "North Co", "1,000", "--date", "2026-11-02")
+    ok("delivery", "add", "South Co", "3,000", "--date", "2026-11-03")
+    ok("payment", "add", "North Co", "400", "--date", "2026-11-10")
+    ok("payment", "add", "South Co", "2,000", "--date", "2026-11-12")
+
+    def figures(*args):
+        return ok("report", "collections", "--month", "2026-11", *args, "-f", "json").json()["figures"]
+
+    everyone, wang = figures(), figures("--rep", "wang")
+    assert (everyone["fell_due"], everyone["collected"]) == ("4000.00", "2400.00")
+    assert (wang["fell_due"], wang["collected"]) == ("1000.00", "400.00")
+    assert figures("--rep", "nobody")["collected"] == "0.00"
+    assert ok("report", "allowance", "--rep", "li", "-f", "json").json()["totals"]["amount"] == "1000.00"

@@ -110,7 +110,7 @@ def _disputed(tx: Any, day: dt.date) -> dict[int, int]:
     return out
 
 
-def allowance(ctx: Context, *, cutoffs: str, rates: str) -> dict[str, Any]:
+def allowance(ctx: Context, *, cutoffs: str, rates: str, rep: str | None = None) -> dict[str, Any]:
     """Σ per aging column of its open amount × a loss rate. The allowance is rounded to the fen per column."""
     from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -120,7 +120,7 @@ def allowance(ctx: Context, *, cutoffs: str, rates: str) -> dict[str, Any]:
         raise InputError(f"--rates must be percentages separated by commas, like 1,5,10,25,50: not {rates!r}") from None
     if any(not 0 <= p <= 100 for p in pcts):
         raise InputError("--rates must each be between 0 and 100")
-    report = aging_report(ctx, cutoffs=cutoffs)
+    report = aging_report(ctx, cutoffs=cutoffs, rep=rep)
     if len(pcts) != len(report.columns):
         raise InputError(
             f"--rates gives {len(pcts)} rates for {len(report.columns)} aging columns ({', '.join(report.columns)})"

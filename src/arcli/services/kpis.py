@@ -55,32 +55,39 @@ def show(value: Any, unit: str) -> str:
     return str(value)
 
 
-def collections_report(ctx: Context, start: dt.date, end: dt.date, *, by: str | None = None) -> CollectionsReport:
+def collections_report(
+    ctx: Context, start: dt.date, end: dt.date, *, by: str | None = None, rep: str | None = None
+) -> CollectionsReport:
+    """The period's figures for every customer, or only ``rep``'s."""
     if start > end:
         raise InputError(f"the period starts {start}, after it ends {end}")
     days = (end - start).days + 1
     before = start - dt.timedelta(days=1)
     with unit_of_work(ctx, write=False) as tx:
-        customers = {c.id: c for c in tx.list_customers()}
-        fell = tx.fell_due(start, end)
-        overdue_start = tx.open_at(before, due_before=start)
-        collected = tx.entry_sums("payment", start, end)
-        written = tx.entry_sums("writeoff", start, end)
-        sales = tx.entry_sums("delivery", start, end)
-        opening = tx.balances_at(before)
-        closing = tx.balances_at(end)
-        current = tx.open_at(end, due_from=end)
+        customers = {c.id: c for c in tx.list_customers(rep=rep)}
+
+        def own(sums: dict[int, int]) -> dict[int, int]:  # the per-customer sums of the customers reported on
+            return sums if rep is None else {k: v for k, v in sums.items() if k in customers}
+
+        fell = own(tx.fell_due(start, end))
+        overdue_start = own(tx.open_at(before, due_before=start))
+        collected = own(tx.entry_sums("payment", start, end))
+        written = own(tx.entry_sums("writeoff", start, end))
+        sales = own(tx.entry_sums("delivery", start, end))
+        opening = own(tx.balances_at(before))
+        closing = own(tx.balances_at(end))
+        current = own(tx.open_at(end, due_from=end))
         trend_start = (end + relativedelta(day=1)) - relativedelta(months=11)
-        due_by_month = tx.monthly_due(trend_start, end)
-        paid_by_month = tx.monthly_entries("payment", trend_start, end)
-        sales_by_month = tx.monthly_entries("delivery", trend_start, end)
+        due_by_month = tx.monthly_due(trend_start, end, rep=rep)
+        paid_by_month = tx.monthly_entries("payment", trend_start, end, rep=rep)
+        sales_by_month = tx.monthly_entries("delivery", trend_start, end, rep=rep)
         policy = load_policy(tx)
-        promise_rows = [r for r in tx.promises() if start <= r.by_date + dt.timedelta(days=r.grace_days) <= end]
+        promise_rows = [r for r in tx.promises(rep=rep) if start <= r.by_date + dt.timedelta(days=r.grace_days) <= end]
         payments: dict[int, list[tuple[dt.date, int]]] = {}
         if promise_rows:
             for cid, d, amount in tx.payments_for(min(r.by_date for r in promise_rows), end):
                 payments.setdefault(cid, []).append((d, amount))
-        disputes = tx.disputes_opened(start, end)
+        disputes = [d for d in tx.disputes_opened(start, end) if d.customer_id in customers]
 
     def total(m: dict[int, int]) -> int:
         return sum(m.values())

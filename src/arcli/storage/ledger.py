@@ -954,7 +954,7 @@ class Tx:
         q = select(DS).where(DS.c.opened_on >= start, DS.c.opened_on <= end)
         return self.conn.execute(q).all()
 
-    def monthly_due(self, start: dt.date, end: dt.date) -> dict[str, int]:
+    def monthly_due(self, start: dt.date, end: dt.date, *, rep: str | None = None) -> dict[str, int]:
         """Σ item amounts by the month ("YYYY-MM") they fell due, for items due in [start, end]."""
         month = func.substr(cast(I.c.due_date, String), 1, 7)
         q = (
@@ -964,9 +964,11 @@ class Tx:
             )
             .group_by(month)
         )
+        if rep is not None:
+            q = q.where(I.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
         return {r[0]: int(r[1]) for r in self.conn.execute(q)}
 
-    def monthly_entries(self, kind: str, start: dt.date, end: dt.date) -> dict[str, int]:
+    def monthly_entries(self, kind: str, start: dt.date, end: dt.date, *, rep: str | None = None) -> dict[str, int]:
         """Σ amounts of one kind of entry by month ("YYYY-MM"), dated in [start, end], not voided by ``end``."""
         month = func.substr(cast(E.c.date, String), 1, 7)
         q = (
@@ -974,6 +976,8 @@ class Tx:
             .where(E.c.kind == kind, E.c.date >= start, E.c.date <= end, ~_reversed_by(E.c.id, end))
             .group_by(month)
         )
+        if rep is not None:
+            q = q.where(E.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
         return {r[0]: int(r[1]) for r in self.conn.execute(q)}
 
     # -- collection plans ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from arcli.cli.common import AsOfOpt, ForceOpt, FormatOpt, XlsxOpt, context, day
+from arcli.cli.common import AsOfOpt, ForceOpt, FormatOpt, RepFilterOpt, XlsxOpt, context, day
 from arcli.cli.main import app
 from arcli.cli.render import (
     Col,
@@ -82,7 +82,7 @@ def aging(
         ),
     ] = None,
     by: Annotated[By, typer.Option("--by", help="One row per customer, rep or open item.")] = By.customer,
-    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
+    rep: RepFilterOpt = None,
     customer: Annotated[str | None, typer.Option("--customer", "-c", help="Only this customer.")] = None,
     fmt: FormatOpt = Format.table,
     xlsx: XlsxOpt = None,
@@ -172,6 +172,7 @@ def collections(
     start: Annotated[str | None, typer.Option("--from", metavar="DATE", help="First day of the period.")] = None,
     end: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day (default: today).")] = None,
     by: Annotated[Group | None, typer.Option("--by", help="Also one row per rep or customer.")] = None,
+    rep: RepFilterOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show each figure's formula and inputs.")] = False,
     fmt: FormatOpt = Format.table,
     xlsx: XlsxOpt = None,
@@ -189,7 +190,7 @@ def collections(
     else:
         last = day(end, ctx, "--to") or c.today
         first = day(start, ctx, "--from") or last.replace(day=1)
-    r = collections_report(c, first, last, by=by.value if by else None)
+    r = collections_report(c, first, last, by=by.value if by else None, rep=rep)
     if xlsx:
         figure_cols = [
             Col("figure", "Figure"),
@@ -347,7 +348,7 @@ def plan_report_cmd(
     month: Annotated[
         str | None, typer.Option("--month", metavar="YYYY-MM", help="The month (default: this one).")
     ] = None,
-    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
+    rep: RepFilterOpt = None,
     fmt: FormatOpt = Format.table,
     xlsx: XlsxOpt = None,
     force: ForceOpt = False,
@@ -400,6 +401,7 @@ def allowance(
     buckets: Annotated[
         str, typer.Option("--buckets", metavar="DAYS", help="Aging cut-offs; one rate per resulting column.")
     ] = "30,60,90",
+    rep: RepFilterOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
     xlsx: XlsxOpt = None,
@@ -408,7 +410,7 @@ def allowance(
     """Bad-debt allowance estimated from the aging: Σ bucket × loss rate (textbook 1 / 5 / 10 / 25 / 50 %)."""
     from arcli.services.aging import allowance as allowance_report
 
-    r = allowance_report(context(ctx, as_of=as_of), cutoffs=buckets, rates=rates)
+    r = allowance_report(context(ctx, as_of=as_of), cutoffs=buckets, rates=rates, rep=rep)
     cols = [
         Col("bucket", "Bucket"),
         Col("amount", "Open", "money"),
