@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 import arcli.storage.engine as engine_mod
 from arcli.storage.engine import HEAD, REVISIONS, open_engine
 from arcli.storage.models import metadata
-from conftest import rows
+from conftest import PgLedger, rows
 
 
 @pytest.mark.sqlite_only("the ledger file")
@@ -60,8 +60,13 @@ def test_migrations_match_the_models_and_the_known_revisions(tmp_path):
 
 @pytest.mark.parametrize("older", [None, *REVISIONS[:-1]])
 def test_an_older_ledger_is_upgraded_on_open(tmp_path, ok, db, older):
-    # an empty file (a ledger from before any schema), or each earlier revision
-    eng = open_engine(f"sqlite:///{db}", create=True)
+    # an empty file or database (a ledger from before any schema), or each earlier revision
+    if isinstance(db, PgLedger):
+        eng = open_engine(db.url, create=True)
+        with eng.begin() as conn:  # the test's database starts from the migrated template: empty it
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    else:
+        eng = open_engine(f"sqlite:///{db}", create=True)
     if older:
         engine_mod.migrate(eng, older)
     eng.dispose()
@@ -96,6 +101,16 @@ def test_foreign_keys_are_enforced(ok, db):
 def test_a_directory_is_not_a_ledger(ar, tmp_path):
     r = ar("--db", str(tmp_path), "balance")
     assert r.code == 1 and "is a directory" in r.err
+
+
+def test_a_url_given_as_the_ledger_file_is_refused(ar, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args, env in ((("--db", "postgresql+psycopg://rep@db/ar"), None), ((), "postgresql://rep@db/ar")):
+        if env:
+            monkeypatch.setenv("AR_DB", env)
+        r = ar(*args, "customer", "add", "A")
+        assert r.code == 2 and "--database-url" in r.err.strip() and r.err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # no file named after the URL
 
 
 def test_database_url_selects_the_ledger(ar, ok, tmp_path, monkeypatch):

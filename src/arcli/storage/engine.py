@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from arcli.domain.errors import ArError
+from arcli.domain.errors import ArError, InputError
 
 #: Every schema revision this arcli knows, oldest first. The last is the one it writes.
 REVISIONS = ("0001", "0002", "0003", "0004", "0005")
@@ -39,6 +39,8 @@ def default_db_path() -> Path:
 def resolve_url(db_path: str | None, database_url: str | None) -> str:
     """``--db``/``AR_DB`` (a file) wins over ``AR_DATABASE_URL``; else the default file."""
     if db_path:
+        if "://" in db_path:  # a URL given where a file was meant: never create a file named after it
+            raise InputError("--db/AR_DB take a file path; give a database URL with --database-url or AR_DATABASE_URL")
         return "sqlite:///" + str(Path(db_path).expanduser().absolute())
     if database_url:
         return database_url
