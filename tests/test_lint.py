@@ -9,10 +9,10 @@ RUFF = Path(sys.executable).with_name("ruff")
 
 
 def test_ruff_check():
-    r = subprocess.run([str(RUFF), "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run([str(RUFF), "check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_ruff_format():
-    r = subprocess.run([str(RUFF), "format", "--check", "src", "tests"], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run([str(RUFF), "format", "--check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

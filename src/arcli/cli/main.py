@@ -1,6 +1,9 @@
 """The `ar` command: global options, the one place the clock is read, and the one error boundary.
 
-Command modules import their services inside the command body, so `ar --help` never loads the ORM.
+Start-up pays only for what the command line uses: the root knows each command's module and summary
+(:data:`COMMANDS`), imports a command's module when that command runs, and prints `ar --help` from the summaries;
+command modules import their services inside the command body, so no help text loads the ORM. Help is click's
+plain format (Rich's help formatter costs more to import than all of typer).
 """
 
 from __future__ import annotations
@@ -14,9 +17,109 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from arcli import __version__
 from arcli.domain.errors import ArError, Retry
+
+#: Every top-level command: the module of ``arcli.cli.commands`` that defines it, and the summary `ar --help`
+#: shows (the first paragraph of its help; tests/test_startup.py checks they agree).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("admin", "Create the ledger (or upgrade an older one) and say where it is."),
+    "demo": ("admin", "Build a sample ledger in a fresh file and show what the rep must chase."),
+    "check": ("admin", "Verify the ledger's invariants; one line per fault, exit 1 if any."),
+    "history": (
+        "admin",
+        "The audit trail of one customer: every record written, when, by which command and which rep.",
+    ),
+    "backup": (
+        "admin",
+        "Copy the ledger to FILE: a consistent snapshot even while others write (SQLite's backup API).",
+    ),
+    "restore": (
+        "admin",
+        "Replace the ledger with a backup, after checking it (integrity, schema, every invariant of `ar check`).",
+    ),
+    "due": ("collections", "Who to chase today, in what order, and why."),
+    "remind": (
+        "collections",
+        "Draft a ready-to-send reminder (SMS, WeChat or email text) in the tone of the escalation level.",
+    ),
+    "writeoff": (
+        "entries",
+        "Write off bad debt (呆账/坏账) on named items: it leaves the aging, and is never counted as collected.",
+    ),
+    "void": (
+        "entries",
+        "Void a delivery, payment or write-off with a reversal entry; the original stays in the history.",
+    ),
+    "balance": (
+        "reports",
+        "What each customer owes: open, overdue, not yet due, on-account credit; most overdue first.",
+    ),
+    "ledger": (
+        "reports",
+        "A customer's statement (对账单): opening balance, every entry with a running balance, open items.",
+    ),
+    "import": (
+        "transfer",
+        "Import a file: all of it or none of it, idempotent by ref, with a report of every bad row.",
+    ),
+    "promise": ("collections", "Promises to pay: record them after each call, and see which were kept."),
+    "log": (
+        "collections",
+        "The contact log: `ar log CUSTOMER CHANNEL [--note N] [--outcome O] [--next DATE]`, `ar log list`.",
+    ),
+    "dispute": ("collections", "Disputes and excuses: recorded, answered in writing, never a reason to stop."),
+    "config": ("collections", "The collection policy: grace days, keep threshold, escalation ladder, cadence."),
+    "customer": ("customer", "Customers: who you sell to, on what terms."),
+    "sale": ("entries", "Sales: contracts or orders, with the terms agreed before the deal."),
+    "delivery": ("entries", "Deliveries: each makes money due by its terms."),
+    "payment": ("entries", "Payments: applied oldest due first, or to the items you name."),
+    "report": ("report", "Month-end reports, exact as of any date."),
+    "plan": ("report", "Monthly collection plans: a target per customer and month."),
+    "export": ("transfer", "Export the ledger in the canonical import format."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root command: a command's module is imported, and its click command built, when it is used."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            built = load_command(cmd_name)
+            if built is not None:
+                self.commands[cmd_name] = built
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx, formatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
+
+
+def load_command(name: str):
+    """Import the module that defines ``name`` (it registers itself on :data:`app`) and build its command."""
+    import importlib
+
+    importlib.import_module(f"arcli.cli.commands.{COMMANDS[name][0]}")
+    for info in app.registered_commands:
+        if info.name == name:
+            return typer.main.get_command_from_info(
+                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+    for group in app.registered_groups:
+        if group.name == name:
+            return typer.main.get_group_from_info(
+                group,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
+    return None
+
 
 app = typer.Typer(
     name="ar",
@@ -26,6 +129,8 @@ app = typer.Typer(
         "by their payment terms) and payments (applied oldest due first), then see who owes what: "
         "`ar balance`, `ar ledger CUSTOMER`. Try `ar demo` for a sample ledger."
     ),
+    cls=LazyGroup,
+    rich_markup_mode=None,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -131,8 +236,6 @@ RETRIES = 5
 
 def main(argv: list[str] | None = None) -> int:
     """Run `ar` with ``argv``; return the exit code. Errors become one line on stderr."""
-    from arcli.cli import commands  # noqa: F401  (registers the commands on `app`)
-
     if argv is not None and any("\x00" in a for a in argv):  # execve cannot pass these; a caller in-process can
         sys.stderr.write("error: an argument contains a NUL byte\n")
         return 2

@@ -1,3 +1,11 @@
-"""One module per noun; importing this package registers every command on the root app."""
+"""One module per noun. Each registers its commands on the root app when imported; the root imports a module
+only when one of its commands runs (``arcli.cli.main.COMMANDS``), and ``load_all()`` imports them all."""
 
-from arcli.cli.commands import admin, collections, customer, entries, report, reports, transfer  # noqa: F401
+
+def load_all() -> None:
+    import importlib
+
+    from arcli.cli.main import COMMANDS
+
+    for module in dict.fromkeys(m for m, _ in COMMANDS.values()):
+        importlib.import_module(f"arcli.cli.commands.{module}")
