@@ -1,69 +1,194 @@
-"""Time whole `ar` commands on a ledger, as a user runs them, against the start-up floor of the same run.
+"""Build a ledger through `ar import` and time whole `ar` commands on it, as a user runs them.
 
-    python benchmarks/bench.py LEDGER.db [--runs 5] [--today 2026-11-23]
+    python benchmarks/bench.py --deliveries 1000000 [--runs 5] [--work /tmp/arbench] [--smoke]
 
-Build a ledger first with `benchmarks/make_ledger.py`. Prints, per command, the median, min and max wall time,
-peak memory (max RSS), and the ratio of the median to the floor (`python -c "import typer, rich, sqlmodel"`).
-The machine is shared and noisy: compare ratios from one run, not seconds across runs.
+Steps, all printed as they go:
+1. ``make_ledger.py`` writes the canonical import files for the size asked (kept in ``--work`` and reused);
+2. a fresh ledger is built with ``ar init`` and ``ar import customers|deliveries|payments|promises``, each timed
+   as a whole process with its peak memory;
+3. the ledger is checked against the generator's ``expected.json`` (counts, totals, one customer's balance,
+   the aging total) and with ``ar check``: a benchmark of wrong answers is worth nothing;
+4. each command is run ``--runs`` times; printed are the median, min and max wall time, the peak memory and
+   the ratio of the median to the start-up floors measured in the same run (``python -c "import typer"`` and
+   ``python -c "import typer, rich, sqlmodel"``): the machine is noisy, so compare ratios from one run;
+5. ``ledger balance`` and ``hledger balance`` on the same data as a journal, when they are installed, against
+   ``ar balance``.
+
+``--smoke`` (what CI runs, at 10,000 deliveries) does steps 1-3 and one run of each command, and fails on any
+wrong answer or failed command, never on time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
-COMMANDS = [
-    ["--help"],
-    ["due", "today", "--limit", "50"],
-    ["balance", "--owing"],
-    ["customer", "show", "C00042"],
-    ["ledger", "C00042"],
-]
+HERE = Path(__file__).resolve().parent
+AS_OF = "2026-11-23"
+YEAR_BACK = "2025-11-23"
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
-    elapsed = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before)
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Wall time, peak memory (KiB, this process alone: wait4's rusage) and stdout of one whole process."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        elapsed = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if status:
+            sys.exit(f"failed ({p.returncode}): {' '.join(argv)}\n{err.read().decode(errors='replace')}")
+        return elapsed, usage.ru_maxrss, out.read().decode()
 
 
 def measure(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, float, float, int]:
     times, peak = [], 0
     for _ in range(runs):
-        t, p = run(argv, env)
+        t, p, _ = timed(argv, env)
         times.append(t)
         peak = max(peak, p)
     return statistics.median(times), min(times), max(times), peak
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("ledger", type=Path)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--today", default="2026-11-23")
-    a = ap.parse_args()
-    env = {**os.environ, "AR_DB": str(a.ledger), "AR_TODAY": a.today}
-    ar = str(Path(sys.executable).with_name("ar"))
-    subprocess.run([ar, "customer", "list", "--format", "csv"], env=env, stdout=subprocess.DEVNULL, check=True)
-    floor = measure([sys.executable, "-c", "import typer, rich, sqlmodel"], env, a.runs)
-    print(f"ledger {a.ledger} ({a.ledger.stat().st_size / 1e6:.0f} MB), {a.runs} runs each, as of {a.today}")
-    print(f"{'command':<34}{'median s':>10}{'min s':>8}{'max s':>8}{'peak MB':>9}{'× floor':>9}")
-    print(
-        f"{'floor: import typer, rich, sqlmodel':<34}{floor[0]:>10.3f}{floor[1]:>8.3f}{floor[2]:>8.3f}"
-        f"{floor[3] / 1024:>9.0f}{1:>9.2f}"
+def row(label: str, m: tuple[float, float, float, int], floor: float, typer_floor: float) -> str:
+    med, lo, hi, peak = m
+    return (
+        f"{label:<44}{med:>9.3f}{lo:>8.3f}{hi:>8.3f}{peak / 1024:>9.0f}{med / floor:>8.2f}{med / typer_floor:>8.2f}"
+        f"{med - floor:>+9.3f}"
     )
-    for cmd in COMMANDS:
-        med, lo, hi, peak = measure([ar, *cmd], env, a.runs)
-        print(f"{'ar ' + ' '.join(cmd):<34}{med:>10.3f}{lo:>8.3f}{hi:>8.3f}{peak / 1024:>9.0f}{med / floor[0]:>9.2f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--deliveries", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/arbench"))
+    ap.add_argument("--smoke", action="store_true", help="check the answers, one run each, no timing verdicts")
+    a = ap.parse_args()
+    runs = 1 if a.smoke else a.runs
+    py = sys.executable
+    ar = str(Path(py).with_name("ar"))
+    data = a.work / f"data-{a.deliveries}"
+    if not (data / "expected.json").exists():
+        t = time.perf_counter()
+        subprocess.run([py, str(HERE / "make_ledger.py"), str(data), "--deliveries", str(a.deliveries)], check=True)
+        print(f"generated in {time.perf_counter() - t:.1f} s")
+    expected = json.loads((data / "expected.json").read_text())
+    db = a.work / f"ledger-{a.deliveries}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    env = {**os.environ, "AR_DB": str(db), "AR_TODAY": AS_OF, "NO_COLOR": "1", "COLUMNS": "160"}
+    env.pop("AR_DATABASE_URL", None)
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.platform()}"
+    )
+    print(f"\n## build through ar import ({a.deliveries:,} deliveries)\n")
+    print(f"{'step':<44}{'wall s':>9}{'peak MB':>9}")
+    total = 0.0
+    for step in (
+        ["init"],
+        *(["import", k, str(data / f"{k}.csv")] for k in ("customers", "deliveries", "payments", "promises")),
+    ):
+        t, peak, _ = timed([ar, *step], env)
+        total += t
+        label = "ar " + " ".join(step[:2])
+        print(f"{label:<44}{t:>9.2f}{peak / 1024:>9.0f}")
+    print(f"{'total':<44}{total:>9.2f}   ({db.stat().st_size / 1e6:.0f} MB ledger)")
+
+    print("\n## answers checked against the generator\n")
+    check(ar, env, expected)
+
+    floor_typer = measure([py, "-c", "import typer"], env, runs)
+    floor = measure([py, "-c", "import typer, rich, sqlmodel"], env, runs)
+    probe = expected["probe"]
+    commands = [
+        ["--help"],
+        ["--version"],
+        ["due", "today"],
+        ["report", "aging"],
+        ["report", "aging", "--as-of", YEAR_BACK],
+        ["customer", "show", probe],
+        ["ledger", probe],
+        ["balance", "--format", "csv"],
+        ["report", "collections"],
+    ]
+    print(f"\n## commands, {runs} run(s) each, as of {AS_OF}\n")
+    print(
+        f"{'command':<44}{'median s':>9}{'min s':>8}{'max s':>8}{'peak MB':>9}{'×floor':>8}{'×typer':>8}{'−floor s':>9}"
+    )
+    print(row("floor: python -c 'import typer'", floor_typer, floor[0], floor_typer[0]))
+    print(row("floor: python -c 'import typer, rich, sqlmodel'", floor, floor[0], floor_typer[0]))
+    for cmd in commands:
+        print(row("ar " + " ".join(cmd), measure([ar, *cmd], env, runs), floor[0], floor_typer[0]), flush=True)
+
+    print("\n## the same journal in ledger-cli and hledger\n")
+    journal = data / "journal.ledger"
+    ar_bal = measure([ar, "balance", "--format", "csv", "--limit", "0"], env, runs)
+    print(f"{'tool':<44}{'median s':>9}{'min s':>8}{'max s':>8}{'peak MB':>9}{'÷ ar':>8}")
+    print(
+        f"{'ar balance --format csv':<44}{ar_bal[0]:>9.3f}{ar_bal[1]:>8.3f}{ar_bal[2]:>8.3f}{ar_bal[3] / 1024:>9.0f}"
+        f"{1:>8.1f}"
+    )
+    for tool in ("ledger", "hledger"):
+        exe = shutil.which(tool)
+        if exe is None:
+            print(f"{tool:<44}not installed (Debian package {tool})")
+            continue
+        argv = [exe, "-f", str(journal), "balance", "assets:receivable"]
+        m = measure(argv, env, 1 if a.deliveries >= 1_000_000 else runs)
+        print(f"{tool + ' balance':<44}{m[0]:>9.3f}{m[1]:>8.3f}{m[2]:>8.3f}{m[3] / 1024:>9.0f}{m[0] / ar_bal[0]:>8.1f}")
+
+
+def check(ar: str, env: dict[str, str], expected: dict) -> None:
+    """Fail loudly unless the imported ledger shows exactly what the generator wrote."""
+
+    def js(*args: str):
+        return json.loads(timed([ar, *args, "--format", "json"], env)[2])
+
+    problems = []
+    customers = js("customer", "list")
+    if len(customers) != expected["customers"]:
+        problems.append(f"{len(customers)} customers, expected {expected['customers']}")
+    totals = js("balance", "--limit", "0")["totals"]
+    net = Decimal(totals["open"]) - Decimal(totals["credit"])
+    if net != Decimal(expected["open"]):
+        problems.append(f"open balance net of credit {net}, expected {expected['open']}")
+    led = js("ledger", expected["probe"])
+    if Decimal(led["closing_balance"]) != Decimal(expected["probe_balance"]):
+        problems.append(f"{expected['probe']} balance {led['closing_balance']}, expected {expected['probe_balance']}")
+    aging = js("report", "aging")
+    if Decimal(aging["totals"]["total"]) != Decimal(totals["open"]) or not aging["reconciled"]:
+        problems.append(f"aging total {aging['totals']['total']} is not the open items' {totals['open']}")
+    year_back = js("report", "aging", "--as-of", YEAR_BACK)
+    if not year_back["reconciled"]:
+        problems.append(f"aging as of {YEAR_BACK} does not reconcile with the ledger balance")
+    r = subprocess.run([ar, "check", "--format", "json"], env=env, capture_output=True, text=True)
+    report = json.loads(r.stdout) if r.stdout.strip() else {"faults": [r.stderr.strip()], "counts": {}}
+    if r.returncode != 0:
+        problems.append("ar check: " + "; ".join(map(str, report["faults"]))[:500])
+    want = expected["deliveries"] + expected["payments"]
+    if report["counts"].get("entry") != want or report["counts"].get("item") != expected["deliveries"]:
+        problems.append(f"counts {report['counts']}, expected {want} entries and {expected['deliveries']} items")
+    print(
+        f"customers {len(customers):,}; open {totals['open']} − credit {totals['credit']} = {net} "
+        f"(expected {expected['open']}); {expected['probe']} {led['closing_balance']}; "
+        f"aging {aging['totals']['total']}; ar check: {'ok' if r.returncode == 0 else 'FAILED'}"
+    )
+    if problems:
+        sys.exit("wrong answers:\n  " + "\n  ".join(problems))
 
 
 if __name__ == "__main__":

@@ -1,117 +1,160 @@
-"""Build a large, deterministic sample ledger for benchmarks.
+"""Write a large, deterministic ledger as arcli's canonical import files (and as a plain-text journal).
 
-    python benchmarks/make_ledger.py OUT.db --deliveries 100000 --customers 2000 [--seed 7] [--today 2026-11-23]
+    python benchmarks/make_ledger.py DIR --deliveries 1000000 [--customers 20000] [--seed 7] [--today 2026-11-23]
 
-Customers buy weekly-ish over three years on net 30 / eom 30 / cod; most pay each delivery in one payment,
-some late, some in parts; recent deliveries are open. Recent promises and contacts are added for a fifth of the
-customers. Rows are written in bulk with SQLite directly (posting a million deliveries one command at a time is
-what `ar import`, issue 5, is for) into a schema at revision 0002; `ar init` then upgrades it, so the derived
-tables (open items, settled items, open credit) are built by arcli's own migration.
+Customers buy weekly-ish over three years on net 30 / eom 30 / cod / net 60; most pay each delivery in one
+payment, some late, some a part and the rest later or never; recent deliveries are open. A fifth of the
+customers made a promise in the last month. The same seed gives the same files, byte for byte.
+
+DIR receives:
+- ``customers.csv``, ``deliveries.csv``, ``payments.csv``, ``promises.csv``: the canonical import format
+  (``ar import customers|deliveries|payments|promises FILE``), the rows in date order;
+- ``journal.ledger``: the same deliveries and payments as a ledger-cli/hledger journal, one transaction each on
+  ``assets:receivable:<code>``, for comparing ``ledger balance`` / ``hledger balance`` with ``ar balance``;
+- ``expected.json``: what the ledger must show once imported (counts, totals, the open balance and one
+  customer's balance), computed here independently of arcli; ``benchmarks/bench.py`` checks it.
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
+import csv
 import datetime as dt
+import heapq
+import json
 import random
-import sqlite3
-import subprocess
 import sys
 from pathlib import Path
-
-from arcli.domain.terms import parse_terms
-from arcli.storage.engine import migrate, open_engine
 
 TERMS = ["net 30", "eom 30", "cod", "net 60"]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--deliveries", type=int, default=100_000)
-    ap.add_argument("--customers", type=int, default=2_000)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--today", default="2026-11-23")
-    a = ap.parse_args()
-    if a.out.exists():
-        sys.exit(f"{a.out} exists")
-    ar = Path(sys.executable).with_name("ar")
-    engine = open_engine(f"sqlite:///{a.out.absolute()}", create=True)
-    migrate(engine, "0002")
-    engine.dispose()
-    rng = random.Random(a.seed)
-    today = dt.date.fromisoformat(a.today)
+def due_date(terms: str, day: dt.date) -> dt.date:
+    """The due date of a one-instalment delivery (the generator's own rule, not arcli's)."""
+    if terms == "cod":
+        return day
+    if terms == "eom 30":
+        month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        return month_end + dt.timedelta(days=30)
+    return day + dt.timedelta(days=int(terms.split()[1]))
+
+
+def fen(n: int) -> str:
+    return f"{n // 100}.{n % 100:02d}"
+
+
+def generate(out: Path, deliveries: int, customers: int, seed: int, today: dt.date) -> dict:
+    rng = random.Random(seed)
     start = today - dt.timedelta(days=3 * 365)
-    now = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC).isoformat()
-    con = sqlite3.connect(a.out)
-    con.execute("PRAGMA synchronous = OFF")
-    customers = []
-    for c in range(1, a.customers + 1):
-        terms = rng.choice(TERMS)
-        quality = rng.random()  # < 0.1: poor payer, < 0.3: late payer
-        customers.append((c, terms, quality))
-    con.executemany(
-        "insert into customer (id, name, code, terms, rep, created_at) values (?, ?, ?, ?, ?, ?)",
-        [(c, f"Customer {c:05d}", f"C{c:05d}", t, f"rep{c % 12}", now) for c, t, _ in customers],
-    )
-    entries, items, allocs = [], [], []
-    eid = iid = 0
-    per = a.deliveries / a.customers
-    for c, terms, quality in customers:
-        n = max(1, int(rng.gauss(per, per / 4)))
-        rule = parse_terms(terms)
+    span = (today - start).days
+    people = []
+    for c in range(1, customers + 1):
+        people.append((c, f"C{c:05d}", rng.choice(TERMS), rng.random()))  # quality < 0.1 poor, < 0.3 late
+    sales: list[tuple[dt.date, str, str, int]] = []  # date, ref, code, fen
+    pays: list[tuple[dt.date, str, str, int]] = []
+    per = deliveries / customers
+    # spread the requested number exactly: each customer a share around the mean, the remainder to the last
+    shares = [max(1, int(rng.gauss(per, per / 4))) for _ in people]
+    shares[-1] = max(1, shares[-1] + deliveries - sum(shares))
+    n_del = n_pay = 0
+    for (_c, code, terms, quality), n in zip(people, shares, strict=True):
         for _ in range(n):
-            d = start + dt.timedelta(days=rng.randrange(0, (today - start).days))
+            d = start + dt.timedelta(days=rng.randrange(span))
             amount = rng.randrange(50_00, 5_000_000)
-            eid += 1
-            iid += 1
-            ref = f"D{eid:08d}"
-            due = rule.schedule(d, amount)[0][0]
-            entries.append((eid, "delivery", ref, c, d.isoformat(), amount, terms, None, None, None, now, "bench"))
-            items.append((iid, eid, c, 1, ref, d.isoformat(), due.isoformat(), amount))
+            n_del += 1
+            sales.append((d, f"D{n_del:08d}", code, amount))
             late = int(rng.expovariate(1 / (40 if quality < 0.1 else 15 if quality < 0.3 else 3)))
-            paid_on = max(d, due + dt.timedelta(days=late - 5))
+            paid_on = max(d, due_date(terms, d) + dt.timedelta(days=late - 5))
             if paid_on >= today:
                 continue
-            pay = amount if quality >= 0.1 or rng.random() < 0.6 else amount // 2
-            eid += 1
-            entries.append(
-                (eid, "payment", f"P{eid:08d}", c, paid_on.isoformat(), -pay, None, "bank", None, None, now, "bench")
-            )
-            allocs.append((eid, iid, pay, paid_on.isoformat(), now))
-    con.executemany(
-        "insert into entry (id, kind, ref, customer_id, date, delta, terms, method, reverses_id, reason, created_at,"
-        " command) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        entries,
-    )
-    con.executemany(
-        "insert into item (id, entry_id, customer_id, seq, ref, delivery_date, due_date, amount)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?)",
-        items,
-    )
-    con.executemany(
-        "insert into allocation (payment_id, item_id, amount, date, created_at) values (?, ?, ?, ?, ?)", allocs
-    )
-    promises, contacts = [], []
-    for c, _, _quality in customers:
+            if quality < 0.1 and rng.random() < 0.4:  # poor payers pay half, and the rest later or never
+                first = amount // 2
+                n_pay += 1
+                pays.append((paid_on, f"P{n_pay:08d}", code, first))
+                rest = paid_on + dt.timedelta(days=int(rng.expovariate(1 / 60)))
+                if rest < today and rng.random() < 0.5:
+                    n_pay += 1
+                    pays.append((rest, f"P{n_pay:08d}", code, amount - first))
+            else:
+                n_pay += 1
+                pays.append((paid_on, f"P{n_pay:08d}", code, amount))
+    sales.sort()
+    pays.sort()
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "customers.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["name", "code", "terms", "rep"])
+        w.writerows((f"Customer {c:05d}", code, terms, f"rep{c % 12}") for c, code, terms, _ in people)
+    terms_of = {code: terms for _, code, terms, _ in people}
+    with open(out / "deliveries.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["ref", "customer", "date", "amount"])
+        w.writerows((ref, code, d.isoformat(), fen(a)) for d, ref, code, a in sales)
+    with open(out / "payments.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["ref", "customer", "date", "amount", "method"])
+        w.writerows((ref, code, d.isoformat(), fen(a), "bank") for d, ref, code, a in pays)
+    promises = []
+    for _, code, _, _ in people:
         if rng.random() < 0.2:
             made = today - dt.timedelta(days=rng.randrange(1, 30))
             by = made + dt.timedelta(days=rng.randrange(1, 14))
-            promises.append((c, rng.randrange(1000_00, 50_000_00), by.isoformat(), made.isoformat(), now))
-            contacts.append((c, made.isoformat(), "call", now))
-    con.executemany(
-        "insert into promise (customer_id, amount, by_date, grace_days, made_on, created_at) values (?, ?, ?, 0, ?, ?)",
-        promises,
-    )
-    con.executemany("insert into contact (customer_id, date, channel, created_at) values (?, ?, ?, ?)", contacts)
-    con.commit()
-    con.close()
-    subprocess.run([str(ar), "--db", str(a.out), "init"], check=True, capture_output=True)
-    con = sqlite3.connect(a.out)
-    con.execute("ANALYZE")
-    con.close()
+            promises.append((code, rng.randrange(1000_00, 50_000_00), by, made))
+    with open(out / "promises.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["customer", "amount", "by", "made"])
+        w.writerows((code, fen(a), by.isoformat(), made.isoformat()) for code, a, by, made in promises)
+    with open(out / "journal.ledger", "w", encoding="utf-8") as f:
+        merged = heapq.merge(
+            ((d, 0, ref, code, a) for d, ref, code, a in sales), ((d, 1, ref, code, a) for d, ref, code, a in pays)
+        )
+        for d, kind, ref, code, a in merged:
+            sign = "" if kind == 0 else "-"
+            other = "income:sales" if kind == 0 else "assets:bank"
+            f.write(
+                f"{d.isoformat()} {ref} {'delivery' if kind == 0 else 'payment'}\n"
+                f"    assets:receivable:{code}  {sign}{fen(a)} CNY\n    {other}\n\n"
+            )
+    by_customer: dict[str, int] = {}
+    for _, _, code, a in sales:
+        by_customer[code] = by_customer.get(code, 0) + a
+    for _, _, code, a in pays:
+        by_customer[code] -= a
+    probe = "C00042" if "C00042" in by_customer else people[0][1]
+    expected = {
+        "seed": seed,
+        "today": today.isoformat(),
+        "customers": customers,
+        "deliveries": len(sales),
+        "payments": len(pays),
+        "promises": len(promises),
+        "delivered": fen(sum(a for *_, a in sales)),
+        "paid": fen(sum(a for *_, a in pays)),
+        "open": fen(sum(by_customer.values())),
+        "probe": probe,
+        "probe_balance": fen(by_customer[probe]),
+        "terms": terms_of[probe],
+    }
+    (out / "expected.json").write_text(json.dumps(expected, indent=2) + "\n", encoding="utf-8")
+    return expected
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path, help="a directory for the files")
+    ap.add_argument("--deliveries", type=int, default=100_000)
+    ap.add_argument("--customers", type=int, default=None, help="default: one per 50 deliveries, 2,000 to 20,000")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--today", default="2026-11-23")
+    a = ap.parse_args()
+    customers = a.customers or min(20_000, max(2_000, a.deliveries // 50))
+    if a.deliveries < customers:
+        sys.exit("fewer deliveries than customers")
+    e = generate(a.out, a.deliveries, customers, a.seed, dt.date.fromisoformat(a.today))
     print(
-        f"{a.out}: {a.customers} customers, {len(items)} deliveries, {len(allocs)} payments, {len(promises)} promises"
+        f"{a.out}: {e['customers']} customers, {e['deliveries']} deliveries, {e['payments']} payments, "
+        f"{e['promises']} promises; open {e['open']}"
     )
 
 

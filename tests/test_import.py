@@ -292,3 +292,69 @@ def test_imported_deliveries_consume_credit_like_the_command(ok, db, tmp_path):
     ]
     rows_ = {r["customer"]: r for r in ok("balance", "--format", "json").json()["rows"]}
     assert (rows_["Lotus"]["open"], rows_["Lotus"]["credit"], rows_["Other"]["open"]) == ("700.00", "0.00", "700.00")
+
+
+def test_imported_payments_post_exactly_as_one_by_one(ok, ar, db, tmp_path, monkeypatch):
+    """Payments import in bulk (allocated in memory per run of rows); the ledger must be the one that posting
+    each row with `ar payment add`, in the file's order, gives: partial payments, overpayments (credit),
+    named items, a ref twice, and several payments of one customer in one batch."""
+    import random
+
+    rng = random.Random(20261123)
+    deliveries = [["ref", "customer", "date", "amount", "terms"]]
+    for n in range(40):
+        day = f"2026-{rng.randrange(7, 11):02d}-{rng.randrange(1, 29):02d}"
+        deliveries.append(
+            [f"D{n}", rng.choice("ABC"), day, str(rng.randrange(100, 5000)), rng.choice(["net 30", "cod"])]
+        )
+    payments = [["ref", "customer", "date", "amount", "method", "applies_to"]]
+    for n in range(60):
+        ref = f"P{n}"
+        applies = f"D{rng.randrange(40)}" if n % 11 == 3 else ""
+        payments.append(
+            [
+                ref,
+                rng.choice("ABC"),
+                f"2026-11-{rng.randrange(1, 23):02d}",
+                str(rng.randrange(50, 4000)),
+                "bank",
+                applies,
+            ]
+        )
+    payments.append(list(payments[7]))  # the same ref and fields again: unchanged
+    valid = [p for p in payments[1:] if not p[5] or any(d[0] == p[5] and d[1] == p[1] for d in deliveries[1:])]
+    payments = [payments[0], *valid]
+    one_by_one = tmp_path / "one-by-one.db"  # a SQLite file, whatever engine the imported ledger is on
+    files = [write(tmp_path / f"{k}.csv", t, "utf-8") for k, t in (("d", deliveries), ("p", payments))]
+
+    def build(*args):
+        for name in "ABC":
+            ok(*args, "customer", "add", name)
+        ok(*args, "import", "deliveries", str(files[0]))
+
+    build()
+    out = ok("import", "payments", str(files[1])).out
+    assert f"added {len(payments) - 2}, unchanged 1" in out
+    ok("check")
+    one = ["--db", str(one_by_one)]
+    build(*one)
+    seen = set()
+    for ref, customer, day, amount, method, applies in payments[1:]:
+        if ref in seen:
+            continue
+        seen.add(ref)
+        ok(
+            *one,
+            "payment",
+            "add",
+            customer,
+            amount,
+            "--date",
+            day,
+            "--method",
+            method,
+            "--ref",
+            ref,
+            *(["--apply", applies] if applies else []),
+        )
+    assert ledger_state(db) == ledger_state(one_by_one)

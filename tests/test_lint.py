@@ -14,5 +14,7 @@ def test_ruff_check():
 
 
 def test_ruff_format():
-    r = subprocess.run([str(RUFF), "format", "--check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(RUFF), "format", "--check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stdout + r.stderr

@@ -96,10 +96,15 @@ def _known_money_entry(
     existing = tx.entry_by_ref(kind, ref) if ref is not None else None
     if existing is None:
         return None
+    check_known(kind, ref, existing, wanted, option)
+    return Posted(kind, ref, customer.name, amount, date, unchanged=True)
+
+
+def check_known(kind: str, ref: str, existing: Any, wanted: dict[str, Any], option: str) -> None:
+    """Refuse (RefConflict) a payment or write-off recorded already under ``ref`` with other fields."""
     diffs = _differences(existing, wanted, {"customer_id": "customer", "delta": "amount", "apply_spec": option})
     if diffs:
         _refuse_changed(kind, ref, diffs)
-    return Posted(kind, ref, customer.name, amount, date, unchanged=True)
 
 
 def _refuse_changed(kind: str, ref: str, diffs: list[str]) -> None:

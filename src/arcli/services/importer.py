@@ -9,6 +9,7 @@ problem a real run would.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from arcli.domain import importing
-from arcli.domain.allocation import Request
+from arcli.domain.allocation import Request, allocate_fifo
 from arcli.domain.errors import ArError, InputError, RefConflict
 from arcli.domain.records import Customer
 from arcli.services import entries
@@ -214,6 +215,9 @@ class _Poster:
         self.result.errors.append(row)
 
     def post(self, rows: list[importing.Row]) -> None:
+        if self.result.kind == "payments":
+            self._bulk_payments(rows)
+            return
         if self.result.kind == "deliveries":
             rows = self._bulk_deliveries(rows)  # what it leaves needs the full path
         for row in rows:
@@ -237,6 +241,86 @@ class _Poster:
             self.fail(row, f"conflict: {e}")
         except ArError as e:
             self.fail(row, str(e))
+
+    def _bulk_payments(self, rows: list[importing.Row]) -> None:
+        """Post payments with a few statements per run of rows, exactly as row by row would: new payments that
+        apply oldest due first are allocated in memory against their customers' open items (read in one
+        query), then inserted together; a row that names items, has no ref, or whose customer is unknown
+        ends the run and takes the full path, so the order of the file is kept."""
+        existing = self.tx.entries_by_refs("payment", [r.fields["ref"] for r in rows if r.fields["ref"]])
+        run: list[tuple[importing.Row, Customer, dict[str, Any]]] = []
+        seen: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            f = row.fields
+            c = self.customer(f["customer"])
+            if c is None or f["applies_to"] or not f["ref"]:
+                self._post_payments(run)
+                run = []
+                self._one(row)
+                continue
+            wanted = dict(customer_id=c.id, delta=-f["amount"], date=f["date"], method=f["method"], apply_spec=None)
+            ref = f["ref"]
+            if ref in existing:  # recorded already: the same fields are a no-op, others a conflict
+                try:
+                    entries.check_known("payment", ref, existing[ref], wanted, "--apply")
+                except RefConflict as e:
+                    self.fail(row, f"conflict: {e}")
+                    continue
+                self.result.unchanged += 1
+                continue
+            if ref in seen:
+                if seen[ref] != wanted:
+                    self.fail(row, f"conflict: payment {ref} appears twice in the file with different fields")
+                else:
+                    self.result.unchanged += 1
+                continue
+            seen[ref] = wanted
+            run.append((row, c, wanted))
+        self._post_payments(run)
+
+    def _post_payments(self, run: list[tuple[importing.Row, Customer, dict[str, Any]]]) -> None:
+        if not run:
+            return
+        ctx = self.ctx
+        open_now = self.tx.open_items_of([c.id for _, c, _ in run])
+        rows, plans = [], []
+        for row, c, wanted in run:
+            f = row.fields
+            items = open_now.get(c.id, [])
+            plan, _ = allocate_fifo(f["amount"], items)
+            taken = {item.id: amount for item, amount in plan}
+            open_now[c.id] = [
+                dataclasses.replace(i, open=i.open - taken.get(i.id, 0)) for i in items if i.open > taken.get(i.id, 0)
+            ]
+            rows.append(
+                dict(
+                    kind="payment",
+                    ref=f["ref"],
+                    note=f["note"],
+                    created_at=ctx.now,
+                    command=ctx.command,
+                    actor=ctx.actor,
+                    **wanted,
+                )
+            )
+            plans.append(plan)
+        ids = self.tx.insert_entries(rows)
+        allocations = [
+            dict(
+                payment_id=pid,
+                item_id=item.id,
+                amount=amount,
+                date=max(row["date"], item.delivered),
+                created_at=ctx.now,
+            )
+            for pid, row, plan in zip(ids, rows, plans, strict=True)
+            for item, amount in plan
+        ]
+        self.tx.insert_allocations(allocations)  # refreshes the open items and the payments' credit
+        self.tx.refresh_credit(
+            [pid for pid, plan, row in zip(ids, plans, rows, strict=True) if sum(a for _, a in plan) < -row["delta"]]
+        )
+        self.result.added += len(run)
 
     def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:
         """Post new deliveries of customers without on-account credit with a few statements per batch; return

@@ -1169,6 +1169,50 @@ class Tx:
 
         return integrity.counts(self.conn)
 
+    def insert_entries(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Bulk: new entries (sealed here), their ids in order. Derived tables are the caller's to refresh.
+
+        On SQLite the writer holds the database lock (BEGIN IMMEDIATE), so ids are assigned here and the rows go
+        in with plain executemany; elsewhere the database returns them."""
+        if not rows:
+            return []
+        if self.conn.dialect.name == "sqlite":
+            first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
+            ids = list(range(first, first + len(rows)))
+            self.conn.execute(insert(E), [dict(sealed("entry", e), id=i) for i, e in zip(ids, rows, strict=True)])
+            return ids
+        return list(
+            self.conn.execute(
+                insert(E).returning(E.c.id, sort_by_parameter_order=True), [sealed("entry", e) for e in rows]
+            )
+            .scalars()
+            .all()
+        )
+
+    def open_items_of(self, customer_ids: Sequence[int]) -> dict[int, list[OpenItem]]:
+        """:meth:`open_items` (now) for many customers in one query per chunk: customer id → items."""
+        d = E.alias("d")
+        out: dict[int, list[OpenItem]] = {}
+        for chunk in _chunks(sorted(set(customer_ids))):
+            q = (
+                select(
+                    O.c.customer_id,
+                    I.c.id,
+                    I.c.ref,
+                    d.c.ref.label("delivery_ref"),
+                    I.c.delivery_date,
+                    I.c.due_date,
+                    O.c.open,
+                )
+                .join(I, I.c.id == O.c.item_id)
+                .join(d, d.c.id == I.c.entry_id)
+                .where(O.c.customer_id.in_(chunk))
+                .order_by(O.c.customer_id, O.c.due_date, I.c.delivery_date, I.c.id)
+            )
+            for r in self.conn.execute(q):
+                out.setdefault(r.customer_id, []).append(_open_item(r))
+        return out
+
     def insert_deliveries(self, entries: Sequence[dict[str, Any]], items: Sequence[list[dict[str, Any]]]) -> None:
         """Bulk: deliveries (``entries``) with their items (``items[n]`` for ``entries[n]``, without entry_id),
         and their open items. For new deliveries of customers without on-account credit (nothing to consume).
@@ -1177,18 +1221,7 @@ class Tx:
         in with plain executemany; elsewhere the database returns them."""
         if not entries:
             return
-        if self.conn.dialect.name == "sqlite":
-            first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
-            ids = list(range(first, first + len(entries)))
-            self.conn.execute(insert(E), [dict(sealed("entry", e), id=i) for i, e in zip(ids, entries, strict=True)])
-        else:
-            ids = (
-                self.conn.execute(
-                    insert(E).returning(E.c.id, sort_by_parameter_order=True), [sealed("entry", e) for e in entries]
-                )
-                .scalars()
-                .all()
-            )
+        ids = self.insert_entries(entries)
         rows = [
             sealed("item", dict(r, entry_id=entry_id)) for entry_id, its in zip(ids, items, strict=True) for r in its
         ]
