@@ -358,3 +358,36 @@ def test_imported_payments_post_exactly_as_one_by_one(ok, ar, db, tmp_path, monk
             *(["--apply", applies] if applies else []),
         )
     assert ledger_state(db) == ledger_state(one_by_one)
+
+
+def test_customer_import_is_idempotent_and_names_each_conflict(ok, ar, db, tmp_path):
+    ok("customer", "add", "Lotus Trading", "--code", "LT", "--terms", "net 30")
+    table = [
+        ["name", "code", "terms", "rep"],
+        ["Lotus Trading", "LT", "net 30", ""],  # the same: unchanged
+        ["New One", "N1", "cod", "王磊"],
+        ["New Two", "", "", ""],
+    ]
+    f = write(tmp_path / "c.csv", table, "utf-8")
+    assert "added 2, unchanged 1" in ok("import", "customers", str(f)).out
+    assert "added 0, unchanged 3" in ok("import", "customers", str(f)).out
+    bad = [
+        ["name", "code", "terms"],
+        ["Lotus Trading", "LT", "cod"],  # other terms
+        ["Lotus Two", "LT", ""],  # another customer's code
+        ["N1", "", ""],  # a name that is another customer's code
+        ["Fresh", "F1", ""],
+        ["Fresh Again", "F1", ""],  # a code this very file gave to another customer
+    ]
+    before = dump(db)
+    r = ar("import", "customers", str(write(tmp_path / "bad.csv", bad, "utf-8")), "--errors", str(tmp_path / "e.csv"))
+    assert r.code == 1 and dump(db) == before
+    report = (tmp_path / "e.csv").read_text(encoding="utf-8")
+    assert "Lotus Trading exists already with a different terms" in report
+    assert report.count("exists already for another customer") == 3
+    got = {c["name"]: (c["code"], c["terms"], c["rep"]) for c in ok("customer", "list", "-f", "json").json()}
+    assert got == {
+        "Lotus Trading": ("LT", "net 30", None),
+        "New One": ("N1", "cod", "王磊"),
+        "New Two": (None, None, None),
+    }

@@ -9,7 +9,6 @@ problem a real run would.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from arcli.domain import importing
-from arcli.domain.allocation import Request, allocate_fifo
+from arcli.domain.allocation import Request
 from arcli.domain.errors import ArError, InputError, RefConflict
 from arcli.domain.records import Customer
 from arcli.services import entries
@@ -198,9 +197,11 @@ class _Poster:
     def __init__(self, tx: Tx, ctx: Context, result: ImportResult, create: bool) -> None:
         self.tx, self.ctx, self.result, self.create = tx, ctx, result, create
         # every customer by name and by code, read once (a name wins over another customer's equal code)
-        everyone = tx.list_customers() if result.kind != "customers" else []
+        everyone = tx.list_customers()
         self.known: dict[str, Customer] = {c.code: c for c in everyone if c.code}
         self.known |= {c.name: c for c in everyone}
+        self.by_name = {c.name: c for c in everyone}  # for importing customers
+        self.by_code = {c.code: c for c in everyone if c.code}
 
     def customer(self, key: str) -> Customer | None:
         found = self.known.get(key)
@@ -215,6 +216,9 @@ class _Poster:
         self.result.errors.append(row)
 
     def post(self, rows: list[importing.Row]) -> None:
+        if self.result.kind == "customers":
+            self._bulk_customers(rows)
+            return
         if self.result.kind == "payments":
             self._bulk_payments(rows)
             return
@@ -226,9 +230,6 @@ class _Poster:
     def _one(self, row: importing.Row) -> None:
         f, r = row.fields, self.result
         try:
-            if r.kind == "customers":
-                _post_customer(self.tx, self.ctx, r, row)
-                return
             c = self.customer(f["customer"])
             if c is None:
                 self.fail(row, f"customer: no customer {f['customer']!r} (add it first, or use --create-customers)")
@@ -241,6 +242,35 @@ class _Poster:
             self.fail(row, f"conflict: {e}")
         except ArError as e:
             self.fail(row, str(e))
+
+    def _bulk_customers(self, rows: list[importing.Row]) -> None:
+        """A known name with the same fields is unchanged, with others a conflict; a name or code another
+        customer has is a conflict; checked against every customer read once (and those this file adds), the
+        new ones inserted together."""
+        new = []
+        for row in rows:
+            f = row.fields
+            given = {k: v for k, v in f.items() if k != "name" and v is not None}
+            existing = self.by_name.get(f["name"]) or self.by_code.get(f["name"])
+            if existing is not None and existing.name == f["name"]:
+                diffs = [k for k, v in given.items() if getattr(existing, k) != v]
+                if diffs:
+                    self.fail(row, f"conflict: customer {f['name']} exists already with a different {', '.join(diffs)}")
+                else:
+                    self.result.unchanged += 1
+                continue
+            code = f.get("code")
+            if existing is not None or (code and (code in self.by_name or code in self.by_code)):
+                self.fail(row, f"conflict: the code {code or f['name']!r} exists already for another customer")
+                continue
+            fields = {k: f[k] for k in ("code", "terms", "credit_limit", "rep", "phone", "note")}
+            record = Customer(id=0, name=f["name"], **fields)
+            self.by_name[record.name] = record
+            if code:
+                self.by_code[code] = record
+            new.append(dict(name=f["name"], created_at=self.ctx.now, **fields))
+        self.tx.insert_customers(new)
+        self.result.added += len(new)
 
     def _bulk_payments(self, rows: list[importing.Row]) -> None:
         """Post payments with a few statements per run of rows, exactly as row by row would: new payments that
@@ -282,16 +312,28 @@ class _Poster:
         if not run:
             return
         ctx = self.ctx
-        open_now = self.tx.open_items_of([c.id for _, c, _ in run])
+        # per customer: its open items oldest due first (allocate_fifo's order), what each still owes, and the
+        # first that owes anything; a payment takes from there on, as allocate_fifo would
+        queues = {
+            cid: (items, [i.open for i in items], [0])
+            for cid, items in self.tx.open_items_of([c.id for _, c, _ in run]).items()
+        }
         rows, plans = [], []
         for row, c, wanted in run:
             f = row.fields
-            items = open_now.get(c.id, [])
-            plan, _ = allocate_fifo(f["amount"], items)
-            taken = {item.id: amount for item, amount in plan}
-            open_now[c.id] = [
-                dataclasses.replace(i, open=i.open - taken.get(i.id, 0)) for i in items if i.open > taken.get(i.id, 0)
-            ]
+            items, owed, first = queues.get(c.id, ((), [], [0]))
+            plan, left, n = [], f["amount"], first[0]
+            while left > 0 and n < len(items):
+                take = min(left, owed[n])
+                if take > 0:
+                    plan.append((items[n], take))
+                    owed[n] -= take
+                    left -= take
+                if owed[n] == 0:
+                    n += 1
+                    first[0] = n
+                else:
+                    break
             rows.append(
                 dict(
                     kind="payment",
@@ -316,10 +358,8 @@ class _Poster:
             for pid, row, plan in zip(ids, rows, plans, strict=True)
             for item, amount in plan
         ]
-        self.tx.insert_allocations(allocations)  # refreshes the open items and the payments' credit
-        self.tx.refresh_credit(
-            [pid for pid, plan, row in zip(ids, plans, rows, strict=True) if sum(a for _, a in plan) < -row["delta"]]
-        )
+        self.tx.insert_allocations(allocations)  # refreshes those items and those payments' credit
+        self.tx.refresh_credit([pid for pid, plan in zip(ids, plans, strict=True) if not plan])  # all credit
         self.result.added += len(run)
 
     def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:
@@ -455,23 +495,3 @@ def _post_row(tx: Tx, ctx: Context, kind: str, c: Customer, f: dict[str, Any]) -
         actor=ctx.actor,
     )
     return True
-
-
-def _post_customer(tx: Tx, ctx: Context, result: ImportResult, row: importing.Row) -> None:
-    f = row.fields
-    existing = tx.customer_by_key(f["name"])
-    given = {k: v for k, v in f.items() if k != "name" and v is not None}
-    if existing is not None and existing.name == f["name"]:
-        diffs = [k for k, v in given.items() if getattr(existing, k) != v]
-        if diffs:
-            raise RefConflict(f"customer {f['name']} exists already with a different {', '.join(diffs)}")
-        result.unchanged += 1
-        return
-    if existing is not None or (f.get("code") and tx.customer_by_key(f["code"])):
-        raise RefConflict(f"the code {f.get('code') or f['name']!r} exists already for another customer")
-    tx.insert_customer(
-        name=f["name"],
-        created_at=ctx.now,
-        **{k: f[k] for k in ("code", "terms", "credit_limit", "rep", "phone", "note")},
-    )
-    result.added += 1

@@ -246,6 +246,10 @@ class Tx:
     def insert_customer(self, **fields: Any) -> int:
         return self.conn.execute(insert(C).values(**fields)).inserted_primary_key[0]
 
+    def insert_customers(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(C), list(rows))
+
     def update_customer(self, customer_id: int, **fields: Any) -> None:
         self.conn.execute(update(C).where(C.c.id == customer_id).values(**fields))
 
