@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -106,6 +107,7 @@ def _parse_part(text: str, original: str) -> Rule:
     return rule
 
 
+@lru_cache(maxsize=512)  # Terms are immutable; an import parses the same few texts a million times
 def parse_terms(text: str) -> Terms:
     """Parse terms such as ``net 30`` or ``30% cod, 70% net 60``; raise InputError showing the grammar."""
     original = text

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from arcli.domain import importing
-from arcli.domain.allocation import Request
+from arcli.domain.allocation import OpenItem, Request
 from arcli.domain.errors import ArError, InputError, RefConflict
 from arcli.domain.records import Customer
 from arcli.services import entries
@@ -202,6 +202,7 @@ class _Poster:
         self.known |= {c.name: c for c in everyone}
         self.by_name = {c.name: c for c in everyone}  # for importing customers
         self.by_code = {c.code: c for c in everyone if c.code}
+        self.queues: dict[int, tuple[list[OpenItem], list[int], list[int]]] = {}  # for importing payments
 
     def customer(self, key: str) -> Customer | None:
         found = self.known.get(key)
@@ -287,6 +288,8 @@ class _Poster:
                 self._post_payments(run)
                 run = []
                 self._one(row)
+                if c is not None:
+                    self.queues.pop(c.id, None)  # its open items changed outside the queue
                 continue
             wanted = dict(customer_id=c.id, delta=-f["amount"], date=f["date"], method=f["method"], apply_spec=None)
             ref = f["ref"]
@@ -312,16 +315,20 @@ class _Poster:
         if not run:
             return
         ctx = self.ctx
-        # per customer: its open items oldest due first (allocate_fifo's order), what each still owes, and the
-        # first that owes anything; a payment takes from there on, as allocate_fifo would
-        queues = {
-            cid: (items, [i.open for i in items], [0])
-            for cid, items in self.tx.open_items_of([c.id for _, c, _ in run]).items()
-        }
+        # per customer, kept for the whole import: its open items oldest due first (allocate_fifo's order),
+        # what each still owes, and the first that owes anything; a payment takes from there on, as
+        # allocate_fifo would. Read once per customer (a row posted on its own drops its customer's queue).
+        queues = self.queues
+        unknown = {c.id for _, c, _ in run} - queues.keys()
+        if unknown:
+            loaded = self.tx.open_items_of(list(unknown))
+            for cid in unknown:
+                items = loaded.get(cid, [])
+                queues[cid] = (items, [i.open for i in items], [0])
         rows, plans = [], []
         for row, c, wanted in run:
             f = row.fields
-            items, owed, first = queues.get(c.id, ((), [], [0]))
+            items, owed, first = queues[c.id]
             plan, left, n = [], f["amount"], first[0]
             while left > 0 and n < len(items):
                 take = min(left, owed[n])
