@@ -105,3 +105,41 @@ def test_demo_aging_in_a_fresh_process(tmp_path):
     assert ar_process("demo", "--out", str(out), env={"AR_TODAY": "2026-11-23"}).returncode == 0
     r = ar_process("--db", str(out), "report", "aging", env={"AR_TODAY": "2026-11-23"})
     assert r.returncode == 0 and "reconciled" in r.stdout and "市第一人民医院 *" in r.stdout
+
+
+def test_long_lists_show_the_worst_first_in_the_table_and_everything_in_json(ok, tmp_path, monkeypatch):
+    """A ledger of many customers: the tables for people stop at a readable length (aging 50 rows, the morning
+    list 30) and say so; totals, JSON and CSV keep every row; --limit changes the cut, --limit 0 lifts it."""
+    monkeypatch.setenv("COLUMNS", "200")
+    n = 64
+    (tmp_path / "c.csv").write_text(
+        "name,terms\n" + "".join(f"Shop {i:02d},net 30\n" for i in range(n)), encoding="utf-8"
+    )
+    (tmp_path / "d.csv").write_text(
+        "ref,customer,date,amount\n"
+        + "".join(f"D{i},Shop {i:02d},2026-{1 + i % 9:02d}-10,{1000 + i}\n" for i in range(n)),
+        encoding="utf-8",
+    )
+    ok("import", "customers", str(tmp_path / "c.csv"))
+    ok("import", "deliveries", str(tmp_path / "d.csv"))
+
+    def shops(text: str) -> int:
+        return sum("Shop " in line for line in text.splitlines())
+
+    out = ok("report", "aging").out
+    assert shops(out) == 50 and f"Showing the first 50 of {n} rows" in out
+    everything = ok("report", "aging", "--format", "json").json()
+    shown = [" ".join(line.split()[:2]) for line in out.splitlines() if line.lstrip().startswith("Shop ")]
+    assert shown == [r["customer"] for r in everything["rows"][:50]]
+    assert shown[:3] == ["Shop 63", "Shop 57", "Shop 56"]  # the largest debts of the oldest bucket (January-April)
+    assert shops(ok("report", "aging", "--limit", "0").out) == n
+    assert shops(ok("report", "aging", "--limit", "5").out) == 5
+    assert len(everything["rows"]) == n
+    assert everything["totals"]["total"] == f"{sum(1000 + i for i in range(n))}.00"
+
+    out = ok("due").out
+    assert shops(out) == 30 and f"The first 30 of {n} customers to chase" in out
+    assert shops(ok("due", "--limit", "0").out) == n
+    assert len(ok("due", "--format", "json").json()) == n
+    assert len(ok("due", "--format", "json", "--limit", "7").json()) == 7
+    assert len(list(csv.reader(io.StringIO(ok("due", "--format", "csv").out)))) == n + 1

@@ -14,7 +14,7 @@ from sqlalchemy import Date, String, bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from arcli.domain.money import format_amount
-from arcli.storage.models import Allocation, Entry, Item
+from arcli.storage.models import allocation, entry, item
 from arcli.storage.seal import APPEND_ONLY, SEALED, seal
 
 #: How many faults of one kind are listed before the rest are counted.
@@ -95,8 +95,7 @@ def guards(conn: Connection) -> Iterator[Fault]:
 
 def seals(conn: Connection) -> Iterator[Fault]:
     """Every posted row still has the content it was sealed with."""
-    for model, what in ((Entry, "entry"), (Item, "item"), (Allocation, "allocation")):
-        t = model.__table__
+    for t, what in ((entry, "entry"), (item, "item"), (allocation, "allocation")):
         label = t.c.ref if what != "allocation" else (t.c.payment_id.cast(String) + "→" + t.c.item_id.cast(String))
         cols = [t.c[c] for c in SEALED[what]]
         q = select(t.c.id, t.c.seal, label.label("label"), *cols).order_by(t.c.id)

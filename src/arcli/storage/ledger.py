@@ -42,37 +42,49 @@ from arcli.domain.errors import ArError, Conflict, Retry
 from arcli.domain.records import Customer as CustomerRecord
 from arcli.storage.engine import connection_error, ensure_schema, open_engine
 from arcli.storage.models import (
-    Allocation,
-    Contact,
-    Customer,
-    Dispute,
-    Entry,
-    Hold,
-    Item,
-    OpenCredit,
-    Plan,
-    Promise,
-    Sale,
-    Setting,
-    SettledItem,
+    allocation as A,
 )
-from arcli.storage.models import OpenItem as OpenItemRow
+from arcli.storage.models import (
+    contact as K,
+)
+from arcli.storage.models import (
+    customer as C,
+)
+from arcli.storage.models import (
+    dispute as DS,
+)
+from arcli.storage.models import (
+    entry as E,
+)
+from arcli.storage.models import (
+    hold as H,
+)
+from arcli.storage.models import (
+    item as I,
+)
+from arcli.storage.models import (
+    open_credit as OC,
+)
+from arcli.storage.models import (
+    open_item as O,
+)
+from arcli.storage.models import (
+    plan as PL,
+)
+from arcli.storage.models import (
+    promise as P,
+)
+from arcli.storage.models import (
+    sale as S,
+)
+from arcli.storage.models import (
+    setting as ST,
+)
+from arcli.storage.models import (
+    settled_item as SI,
+)
 from arcli.storage.seal import sealed
 
-C = Customer.__table__
-S = Sale.__table__
-E = Entry.__table__
-I = Item.__table__  # noqa: E741
-A = Allocation.__table__
-P = Promise.__table__
-K = Contact.__table__
-DS = Dispute.__table__
-H = Hold.__table__
-ST = Setting.__table__
-O = OpenItemRow.__table__  # noqa: E741
-SI = SettledItem.__table__
-OC = OpenCredit.__table__
-PL = Plan.__table__
 CHUNK = 5_000  # ids per IN (...) list
 #: The tables under row-level security in team mode (migration 0005).
 ROW_SECURED = (

@@ -1,4 +1,4 @@
-"""The ledger's tables (SQLModel). Money columns are BIGINT fen; dates are DATE; timestamps are UTC.
+"""The ledger's tables (SQLAlchemy Core). Money columns are BIGINT fen; dates are DATE; timestamps are UTC.
 
 Posted entries (``entry``, ``item``, ``allocation``) are only ever inserted: the database refuses UPDATE and
 DELETE on them (and on ``sale``, ``promise``, ``contact``), and each carries a ``seal`` (storage/seal.py).
@@ -15,252 +15,296 @@ A correction is a ``reversal`` entry plus negative allocations that undo the ori
 """
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    types,
+)
 
-metadata = SQLModel.metadata
-
-
-def _fen(nullable: bool = False) -> Column:
-    return Column(BigInteger, nullable=nullable)
-
-
-class Customer(SQLModel, table=True):
-    __tablename__ = "customer"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, index=False)
-    code: str | None = Field(default=None, unique=True)
-    terms: str | None = None
-    credit_limit: int | None = Field(default=None, sa_column=_fen(nullable=True))
-    rep: str | None = Field(default=None, index=True)
-    phone: str | None = None
-    note: str | None = None
-    created_at: dt.datetime
+# Tables are plain SQLAlchemy Core: every command imports them, and declaring them as SQLModel classes cost
+# each command about a quarter of a second (pydantic models and ORM mappers arcli never uses: the storage
+# layer speaks Core). The naming convention keeps the index names the first migrations gave them.
+metadata = MetaData(naming_convention={"ix": "ix_%(column_0_label)s"})
 
 
-class Sale(SQLModel, table=True):
-    __tablename__ = "sale"
-    __table_args__ = (CheckConstraint("amount > 0", name="sale_amount_positive"),)
+class UTCDateTime(types.TypeDecorator):
+    """Aware timestamps, stored in UTC (naive UTC where the database keeps no zone), read back as aware UTC."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    ref: str = Field(unique=True)
-    customer_id: int = Field(foreign_key="customer.id", index=True)
-    date: dt.date
-    amount: int = Field(sa_column=_fen())
-    terms: str | None = None
-    note: str | None = None
-    created_at: dt.datetime
-    command: str
-    actor: str | None = None
+    impl = types.DateTime
+    cache_ok = True
 
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
 
-class Entry(SQLModel, table=True):
-    __tablename__ = "entry"
-    __table_args__ = (
-        UniqueConstraint("kind", "ref", name="entry_kind_ref"),
-        CheckConstraint("kind IN ('delivery', 'payment', 'writeoff', 'reversal')", name="entry_kind"),
-        CheckConstraint(
-            "(kind = 'delivery' AND delta > 0) OR (kind IN ('payment', 'writeoff') AND delta < 0) "
-            "OR (kind = 'reversal' AND delta <> 0)",
-            name="entry_delta_sign",
-        ),
-        Index("entry_customer_date", "customer_id", "date"),
-        Index("entry_date", "date"),
-    )
+    def __repr__(self) -> str:
+        return "UTCDateTime()"
 
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    ref: str
-    customer_id: int = Field(foreign_key="customer.id")
-    date: dt.date
-    delta: int = Field(sa_column=_fen())
-    terms: str | None = None  # delivery: the terms its items were scheduled by
-    due: dt.date | None = None  # delivery: an explicit due date instead of terms
-    sale_id: int | None = Field(default=None, foreign_key="sale.id")
-    method: str | None = None  # payment: bank | cash | bill | offset
-    apply_spec: str | None = None  # payment: the --apply requests as given, for idempotency checks
-    reverses_id: int | None = Field(default=None, foreign_key="entry.id", unique=True)
-    reason: str | None = None  # reversal
-    note: str | None = None
-    created_at: dt.datetime
-    command: str
-    actor: str | None = None
-    seal: int | None = Field(default=None, sa_column=_fen(nullable=True))  # storage/seal.py
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
-class Item(SQLModel, table=True):
-    __tablename__ = "item"
-    __table_args__ = (
-        CheckConstraint("amount > 0", name="item_amount_positive"),
-        Index("item_customer_due", "customer_id", "due_date"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    entry_id: int = Field(foreign_key="entry.id", index=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    seq: int
-    ref: str = Field(unique=True)
-    delivery_date: dt.date
-    due_date: dt.date
-    amount: int = Field(sa_column=_fen())
-    seal: int | None = Field(default=None, sa_column=_fen(nullable=True))
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True)
 
 
-class Allocation(SQLModel, table=True):
-    __tablename__ = "allocation"
-    __table_args__ = (
-        CheckConstraint("amount <> 0", name="allocation_amount_nonzero"),
-        Index("allocation_item", "item_id", "date"),
-        Index("allocation_payment", "payment_id", "date"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    payment_id: int = Field(foreign_key="entry.id")
-    item_id: int = Field(foreign_key="item.id")
-    amount: int = Field(sa_column=_fen())
-    date: dt.date
-    reversal_id: int | None = Field(default=None, foreign_key="entry.id")
-    created_at: dt.datetime
-    seal: int | None = Field(default=None, sa_column=_fen(nullable=True))
+def _text(name: str, *, null: bool = True, **kw: Any) -> Column:
+    return Column(name, String, nullable=null, **kw)
 
 
-class Promise(SQLModel, table=True):
-    """A promise to pay, taken on a call. Never edited: a new promise for the same items supersedes it."""
-
-    __tablename__ = "promise"
-    __table_args__ = (
-        CheckConstraint("amount > 0", name="promise_amount_positive"),
-        Index("promise_customer", "customer_id", "by_date"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    amount: int = Field(sa_column=_fen())
-    by_date: dt.date
-    grace_days: int = 0
-    made_on: dt.date  # payments dated from this day count towards it
-    items: str | None = None  # the item or delivery refs it covers, ";"-separated, sorted
-    supersedes_id: int | None = Field(default=None, foreign_key="promise.id", unique=True)
-    note: str | None = None
-    created_at: dt.datetime
-    actor: str | None = None
+def _fen(name: str, *, null: bool = False) -> Column:
+    return Column(name, BigInteger, nullable=null)
 
 
-class Contact(SQLModel, table=True):
-    """One entry of the contact log: a call, a visit, a message, a letter."""
-
-    __tablename__ = "contact"
-    __table_args__ = (Index("contact_customer", "customer_id", "date"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    date: dt.date
-    channel: str
-    outcome: str | None = None
-    note: str | None = None
-    next_date: dt.date | None = None
-    created_at: dt.datetime
-    actor: str | None = None
+def _day(name: str, *, null: bool = False) -> Column:
+    return Column(name, Date, nullable=null)
 
 
-class Dispute(SQLModel, table=True):
-    """An excuse or dispute a customer raised; closed with a written resolution."""
-
-    __tablename__ = "dispute"
-    __table_args__ = (Index("dispute_customer", "customer_id", "resolved_on"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    reason: str
-    amount: int | None = Field(default=None, sa_column=_fen(nullable=True))
-    items: str | None = None
-    note: str | None = None
-    opened_on: dt.date
-    resolved_on: dt.date | None = None
-    resolution: str | None = None
-    created_at: dt.datetime
-    actor: str | None = None
+def _ref(name: str, target: str, *, null: bool = False, **kw: Any) -> Column:
+    return Column(name, Integer, ForeignKey(target), nullable=null, **kw)
 
 
-class Hold(SQLModel, table=True):
-    """Credit holds: `ar customer hold` inserts one, `ar customer release` closes it (history is kept)."""
-
-    __tablename__ = "hold"
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id", index=True)
-    since: dt.date
-    reason: str | None = None
-    released_on: dt.date | None = None
-    created_at: dt.datetime
+def _stamp(name: str = "created_at") -> Column:
+    return Column(name, UTCDateTime(), nullable=False)
 
 
-class Setting(SQLModel, table=True):
-    """`ar config set KEY VALUE`: the collection policy's knobs, stored with the ledger."""
+customer = Table(
+    "customer",
+    metadata,
+    _id(),
+    _text("name", null=False, unique=True),
+    _text("code", unique=True),
+    _text("terms"),
+    _fen("credit_limit", null=True),
+    _text("rep", index=True),
+    _text("phone"),
+    _text("note"),
+    _stamp(),
+)
 
-    __tablename__ = "setting"
+sale = Table(
+    "sale",
+    metadata,
+    _id(),
+    _text("ref", null=False, unique=True),
+    _ref("customer_id", "customer.id", index=True),
+    _day("date"),
+    _fen("amount"),
+    _text("terms"),
+    _text("note"),
+    _stamp(),
+    _text("command", null=False),
+    _text("actor"),
+    CheckConstraint("amount > 0", name="sale_amount_positive"),
+)
 
-    key: str = Field(primary_key=True)
-    value: str
+entry = Table(
+    "entry",
+    metadata,
+    _id(),
+    _text("kind", null=False),
+    _text("ref", null=False),
+    _ref("customer_id", "customer.id"),
+    _day("date"),
+    _fen("delta"),
+    _text("terms"),  # delivery: the terms its items were scheduled by
+    _day("due", null=True),  # delivery: an explicit due date instead of terms
+    _ref("sale_id", "sale.id", null=True),
+    _text("method"),  # payment: bank | cash | bill | offset
+    _text("apply_spec"),  # payment: the --apply requests as given, for idempotency checks
+    _ref("reverses_id", "entry.id", null=True, unique=True),
+    _text("reason"),  # reversal
+    _text("note"),
+    _stamp(),
+    _text("command", null=False),
+    _text("actor"),
+    _fen("seal", null=True),  # storage/seal.py
+    UniqueConstraint("kind", "ref", name="entry_kind_ref"),
+    CheckConstraint("kind IN ('delivery', 'payment', 'writeoff', 'reversal')", name="entry_kind"),
+    CheckConstraint(
+        "(kind = 'delivery' AND delta > 0) OR (kind IN ('payment', 'writeoff') AND delta < 0) "
+        "OR (kind = 'reversal' AND delta <> 0)",
+        name="entry_delta_sign",
+    ),
+    Index("entry_customer_date", "customer_id", "date"),
+    Index("entry_date", "date"),
+)
 
+item = Table(
+    "item",
+    metadata,
+    _id(),
+    _ref("entry_id", "entry.id", index=True),
+    _ref("customer_id", "customer.id"),
+    Column("seq", Integer, nullable=False),
+    _text("ref", null=False, unique=True),
+    _day("delivery_date"),
+    _day("due_date"),
+    _fen("amount"),
+    _fen("seal", null=True),
+    CheckConstraint("amount > 0", name="item_amount_positive"),
+    Index("item_customer_due", "customer_id", "due_date"),
+)
 
-class OpenItem(SQLModel, table=True):
-    """Derived, kept current: the items with money open *now* (after every recorded entry), with what is open.
+allocation = Table(
+    "allocation",
+    metadata,
+    _id(),
+    _ref("payment_id", "entry.id"),
+    _ref("item_id", "item.id"),
+    _fen("amount"),
+    _day("date"),
+    _ref("reversal_id", "entry.id", null=True),
+    _stamp(),
+    _fen("seal", null=True),
+    CheckConstraint("amount <> 0", name="allocation_amount_nonzero"),
+    Index("allocation_item", "item_id", "date"),
+    Index("allocation_payment", "payment_id", "date"),
+)
 
-    Not a posted record: the transaction that allocates, delivers or voids recomputes the rows of the items it
-    touched from ``item`` and ``allocation`` (``Tx.refresh_open``). Reports for a day after the last recorded
-    entry read it instead of summing the whole history.
-    """
+#: A promise to pay, taken on a call. Never edited: a new promise for the same items supersedes it.
+promise = Table(
+    "promise",
+    metadata,
+    _id(),
+    _ref("customer_id", "customer.id"),
+    _fen("amount"),
+    _day("by_date"),
+    Column("grace_days", Integer, nullable=False, default=0),
+    _day("made_on"),  # payments dated from this day count towards it
+    _text("items"),  # the item or delivery refs it covers, ";"-separated, sorted
+    _ref("supersedes_id", "promise.id", null=True, unique=True),
+    _text("note"),
+    _stamp(),
+    _text("actor"),
+    CheckConstraint("amount > 0", name="promise_amount_positive"),
+    Index("promise_customer", "customer_id", "by_date"),
+)
 
-    __tablename__ = "open_item"
-    __table_args__ = (Index("open_item_due", "due_date"), Index("open_item_customer", "customer_id", "due_date"))
+#: One entry of the contact log: a call, a visit, a message, a letter.
+contact = Table(
+    "contact",
+    metadata,
+    _id(),
+    _ref("customer_id", "customer.id"),
+    _day("date"),
+    _text("channel", null=False),
+    _text("outcome"),
+    _text("note"),
+    _day("next_date", null=True),
+    _stamp(),
+    _text("actor"),
+    Index("contact_customer", "customer_id", "date"),
+)
 
-    item_id: int = Field(foreign_key="item.id", primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    due_date: dt.date
-    delivery_date: dt.date
-    open: int = Field(sa_column=_fen())
+#: An excuse or dispute a customer raised; closed with a written resolution.
+dispute = Table(
+    "dispute",
+    metadata,
+    _id(),
+    _ref("customer_id", "customer.id"),
+    _text("reason", null=False),
+    _fen("amount", null=True),
+    _text("items"),
+    _text("note"),
+    _day("opened_on"),
+    _day("resolved_on", null=True),
+    _text("resolution"),
+    _stamp(),
+    _text("actor"),
+    Index("dispute_customer", "customer_id", "resolved_on"),
+)
 
+#: Credit holds: `ar customer hold` inserts one, `ar customer release` closes it (history is kept).
+hold = Table(
+    "hold",
+    metadata,
+    _id(),
+    _ref("customer_id", "customer.id", index=True),
+    _day("since"),
+    _text("reason"),
+    _day("released_on", null=True),
+    _stamp(),
+)
 
-class SettledItem(SQLModel, table=True):
-    """Derived, kept current with ``open_item``: items paid in full, and the day the last payment took effect."""
+#: `ar config set KEY VALUE`: the collection policy's knobs, stored with the ledger.
+setting = Table(
+    "setting",
+    metadata,
+    Column("key", String, primary_key=True),
+    _text("value", null=False),
+)
 
-    __tablename__ = "settled_item"
-    __table_args__ = (Index("settled_item_customer", "customer_id", "due_date"),)
+#: Derived, kept current: the items with money open *now* (after every recorded entry), with what is open.
+#: Not a posted record: the transaction that allocates, delivers or voids recomputes the rows of the items it
+#: touched from ``item`` and ``allocation`` (``Tx.refresh_open``). Reports for a day after the last recorded
+#: entry read it instead of summing the whole history.
+open_item = Table(
+    "open_item",
+    metadata,
+    _ref("item_id", "item.id", primary_key=True),
+    _ref("customer_id", "customer.id"),
+    _day("due_date"),
+    _day("delivery_date"),
+    _fen("open"),
+    Index("open_item_due", "due_date"),
+    Index("open_item_customer", "customer_id", "due_date"),
+)
 
-    item_id: int = Field(foreign_key="item.id", primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    due_date: dt.date
-    settled_on: dt.date
-    amount: int = Field(sa_column=_fen())
+#: Derived, kept current with ``open_item``: items paid in full, and the day the last payment took effect.
+settled_item = Table(
+    "settled_item",
+    metadata,
+    _ref("item_id", "item.id", primary_key=True),
+    _ref("customer_id", "customer.id"),
+    _day("due_date"),
+    _day("settled_on"),
+    _fen("amount"),
+    Index("settled_item_customer", "customer_id", "due_date"),
+)
 
+#: Derived, kept current: payments with money not yet applied (on-account credit) now.
+open_credit = Table(
+    "open_credit",
+    metadata,
+    _ref("payment_id", "entry.id", primary_key=True),
+    _ref("customer_id", "customer.id"),
+    _day("date"),
+    _fen("credit"),
+    Index("open_credit_customer", "customer_id", "date"),
+)
 
-class OpenCredit(SQLModel, table=True):
-    """Derived, kept current: payments with money not yet applied (on-account credit) now."""
-
-    __tablename__ = "open_credit"
-    __table_args__ = (Index("open_credit_customer", "customer_id", "date"),)
-
-    payment_id: int = Field(foreign_key="entry.id", primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    date: dt.date
-    credit: int = Field(sa_column=_fen())
-
-
-class Plan(SQLModel, table=True):
-    """A monthly collection target per customer (`ar plan set`); setting it again replaces it."""
-
-    __tablename__ = "plan"
-    __table_args__ = (
-        UniqueConstraint("customer_id", "month", name="plan_customer_month"),
-        CheckConstraint("amount >= 0", name="plan_amount"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    month: str  # YYYY-MM
-    amount: int = Field(sa_column=_fen())
-    set_at: dt.datetime
-    actor: str | None = None
+#: A monthly collection target per customer (`ar plan set`); setting it again replaces it.
+plan = Table(
+    "plan",
+    metadata,
+    _id(),
+    _ref("customer_id", "customer.id"),
+    _text("month", null=False),  # YYYY-MM
+    _fen("amount"),
+    Column("set_at", UTCDateTime(), nullable=False),
+    _text("actor"),
+    UniqueConstraint("customer_id", "month", name="plan_customer_month"),
+    CheckConstraint("amount >= 0", name="plan_amount"),
+)

@@ -335,18 +335,34 @@ def due_cmd(
         int, typer.Option("--within", metavar="N", help="Also items falling due in the next N days.")
     ] = 0,
     rep: RepFilterOpt = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many customers.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help=f"At most this many customers (0: all). Default: the table shows the first {DUE_SHOWN}, "
+            "JSON and CSV all.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Who to chase today, in what order, and why."""
     from arcli.services.collections import due
 
     w = day(when, ctx, "WHEN")
-    show_due(due(context(ctx), w, within=within, rep=rep, limit=limit), w, fmt)
+    show_due(due(context(ctx), w, within=within, rep=rep, limit=limit or None), w, fmt, shown=limit)
 
 
-def show_due(due_rows, w, fmt: Format = Format.table) -> None:
+#: Rows of the morning list's table unless --limit says otherwise: a day's calls and visits. A longer list is
+#: neither read nor worked through (and drawing a thousand-row table takes a terminal seconds).
+DUE_SHOWN = 30
+
+
+def show_due(due_rows, w, fmt: Format = Format.table, shown: int | None = None) -> None:
     rows = [r.__dict__ for r in due_rows]
+    total = len(rows)
+    if fmt is Format.table and shown is None:
+        rows = rows[:DUE_SHOWN]
     if fmt is Format.json:
         emit_json(plain_rows(DUE_COLS, rows))
     elif fmt is Format.csv:
@@ -358,7 +374,16 @@ def show_due(due_rows, w, fmt: Format = Format.table) -> None:
         ]
         cols.append(Col("todo", "Action / why"))
         people = [r | {"todo": f"{r['action']}\n  why: {r['why']}"} for r in rows]
-        emit(fmt, cols, people, title=f"Chase on {w.isoformat()}: {len(rows)} customer{'s' if len(rows) > 1 else ''}")
+        caption = (
+            f"The first {len(rows)} of {total:,} customers to chase; --limit 0 shows all" if len(rows) < total else None
+        )
+        emit(
+            fmt,
+            cols,
+            people,
+            title=f"Chase on {w.isoformat()}: {total:,} customer{'s' if total > 1 else ''}",
+            caption=caption,
+        )
     else:
         say(f"Nobody to chase on {w.isoformat()}.")
 

@@ -84,6 +84,12 @@ def aging(
     by: Annotated[By, typer.Option("--by", help="One row per customer, rep or open item.")] = By.customer,
     rep: RepFilterOpt = None,
     customer: Annotated[str | None, typer.Option("--customer", "-c", help="Only this customer.")] = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", min=0, help="Table rows to show (the oldest debts first; 0: all). JSON, CSV and xlsx: all."
+        ),
+    ] = 50,
     fmt: FormatOpt = Format.table,
     xlsx: XlsxOpt = None,
     force: ForceOpt = False,
@@ -127,9 +133,10 @@ def aging(
         cols = [c for c in cols if c.key != "disputed"]
     if r.by == "customer":  # the table for people: the rep is in JSON/CSV and `--by rep`
         cols = [c for c in cols if c.key != "rep"]
+    rows = r.rows[:limit] if limit else r.rows
     shown = [
         row | ({"customer": f"{row['customer']} *"} if row.get("disputed") and "customer" in row else {})
-        for row in r.rows
+        for row in rows
     ]
     t = r.totals
     check = (
@@ -138,6 +145,11 @@ def aging(
     )
     if t["disputed"]:
         check += f"\n* in dispute: {fa(t['disputed'])} (still aging)"
+    if len(rows) < len(r.rows):
+        check += (
+            f"\nShowing the first {len(rows)} of {len(r.rows):,} rows, oldest debts first (totals: all); "
+            "--limit 0 shows all"
+        )
     label = f"Aged receivables as of {r.as_of.isoformat()} (by {r.basis} date)"
     first = KEY_COLS[r.by][0].key
     print_table(table(cols, shown, title=label, totals={**t, first: "TOTAL"}, caption=check))

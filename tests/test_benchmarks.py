@@ -1,0 +1,56 @@
+"""The benchmark's correctness smoke test (issue 6): the generator is deterministic, and a 10,000-delivery ledger
+built through `ar import` shows exactly the generator's own answers. Times are printed, never asserted."""
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_the_generator_is_deterministic(tmp_path):
+    for name in ("a", "b"):
+        subprocess.run(
+            [sys.executable, str(BENCH / "make_ledger.py"), str(tmp_path / name), "--deliveries", "3000"],
+            check=True,
+            capture_output=True,
+        )
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert set(digest(tmp_path / "a")) == {
+        "customers.csv",
+        "deliveries.csv",
+        "payments.csv",
+        "promises.csv",
+        "journal.ledger",
+        "expected.json",
+    }
+    other = tmp_path / "c"
+    subprocess.run(
+        [sys.executable, str(BENCH / "make_ledger.py"), str(other), "--deliveries", "3000", "--seed", "8"],
+        check=True,
+        capture_output=True,
+    )
+    assert digest(other)["payments.csv"] != digest(tmp_path / "a")["payments.csv"]
+
+
+@pytest.mark.sqlite_only("the benchmark builds SQLite ledgers")
+def test_benchmark_smoke_at_10k(tmp_path):
+    r = subprocess.run(
+        [sys.executable, str(BENCH / "bench.py"), "--deliveries", "10000", "--smoke", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ar check: ok" in r.stdout
+    for command in ("ar due today", "ar report aging --as-of", "ar ledger C00042", "ar --help"):
+        assert command in r.stdout
+    print(r.stdout)  # the figures, in the test log
