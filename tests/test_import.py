@@ -391,3 +391,23 @@ def test_customer_import_is_idempotent_and_names_each_conflict(ok, ar, db, tmp_p
         "New One": ("N1", "cod", "王磊"),
         "New Two": (None, None, None),
     }
+
+
+def test_promise_import_is_idempotent_and_refuses_unknown_customers(ok, ar, db, tmp_path):
+    ok("customer", "add", "Lotus", "--code", "LT")
+    ok("--as-of", "2026-11-01", "promise", "add", "Lotus", "800", "--by", "2026-11-20")
+    table = [
+        ["customer", "amount", "by", "made", "note"],
+        ["LT", "800", "2026-11-20", "", ""],  # recorded already (by the command)
+        ["Lotus", "1,200", "2026-11-30", "2026-11-02", "after the holiday"],
+        ["Lotus", "1200", "2026-11-30", "", ""],  # the same promise again in the file
+    ]
+    f = write(tmp_path / "p.csv", table, "utf-8")
+    assert "added 1, unchanged 2" in ok("import", "promises", str(f)).out
+    assert "added 0, unchanged 3" in ok("import", "promises", str(f)).out
+    got = [(p["amount"], p["by"]) for p in ok("promise", "list", "--format", "json").json()]
+    assert sorted(got) == [("1200.00", "2026-11-30"), ("800.00", "2026-11-20")]
+    before = dump(db)
+    bad = write(tmp_path / "bad.csv", [["customer", "amount", "by"], ["Nobody", "5", "2026-12-01"]], "utf-8")
+    r = ar("import", "promises", str(bad))
+    assert r.code == 1 and "no customer 'Nobody'" in r.out and dump(db) == before

@@ -203,6 +203,7 @@ class _Poster:
         self.by_name = {c.name: c for c in everyone}  # for importing customers
         self.by_code = {c.code: c for c in everyone if c.code}
         self.queues: dict[int, tuple[list[OpenItem], list[int], list[int]]] = {}  # for importing payments
+        self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
 
     def customer(self, key: str) -> Customer | None:
         found = self.known.get(key)
@@ -222,6 +223,9 @@ class _Poster:
             return
         if self.result.kind == "payments":
             self._bulk_payments(rows)
+            return
+        if self.result.kind == "promises":
+            self._bulk_promises(rows)
             return
         if self.result.kind == "deliveries":
             rows = self._bulk_deliveries(rows)  # what it leaves needs the full path
@@ -271,6 +275,38 @@ class _Poster:
                 self.by_code[code] = record
             new.append(dict(name=f["name"], created_at=self.ctx.now, **fields))
         self.tx.insert_customers(new)
+        self.result.added += len(new)
+
+    def _bulk_promises(self, rows: list[importing.Row]) -> None:
+        """A promise is identified by customer, date and amount: one already recorded (or earlier in the file)
+        is unchanged; the new ones are inserted together."""
+        if self.promise_keys is None:
+            self.promise_keys = self.tx.promise_keys()
+        new = []
+        for row in rows:
+            f = row.fields
+            c = self.customer(f["customer"])
+            if c is None:
+                self._one(row)  # reports the unknown customer
+                continue
+            key = (c.id, f["by"], f["amount"])
+            if key in self.promise_keys:
+                self.result.unchanged += 1
+                continue
+            self.promise_keys.add(key)
+            new.append(
+                dict(
+                    customer_id=c.id,
+                    amount=f["amount"],
+                    by_date=f["by"],
+                    made_on=f["made"] or min(self.ctx.today, f["by"]),
+                    grace_days=0,
+                    note=f["note"],
+                    created_at=self.ctx.now,
+                    actor=self.ctx.actor,
+                )
+            )
+        self.tx.insert_promises(new)
         self.result.added += len(new)
 
     def _bulk_payments(self, rows: list[importing.Row]) -> None:
@@ -487,18 +523,4 @@ def _post_row(tx: Tx, ctx: Context, kind: str, c: Customer, f: dict[str, Any]) -
             tx, ctx, c, amount=f["amount"], date=f["date"], terms=f["terms"], ref=f["ref"], note=f["note"]
         )
         return not p.unchanged
-    # promises: identified by customer, date and amount
-    for r in tx.promises(c.id):
-        if r.by_date == f["by"] and int(r.amount) == f["amount"]:
-            return False
-    tx.insert_promise(
-        customer_id=c.id,
-        amount=f["amount"],
-        by_date=f["by"],
-        made_on=f["made"] or min(ctx.today, f["by"]),
-        grace_days=0,
-        note=f["note"],
-        created_at=ctx.now,
-        actor=ctx.actor,
-    )
-    return True
+    raise AssertionError(f"{kind} are posted in bulk")  # customers and promises: see _Poster

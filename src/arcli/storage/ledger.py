@@ -688,6 +688,14 @@ class Tx:
     def insert_promise(self, **fields: Any) -> int:
         return self.conn.execute(insert(P).values(**fields)).inserted_primary_key[0]
 
+    def insert_promises(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(P), list(rows))
+
+    def promise_keys(self) -> set[tuple[int, dt.date, int]]:
+        """(customer id, by date, amount) of every promise: what identifies an imported promise."""
+        return {(r[0], r[1], int(r[2])) for r in self.conn.execute(select(P.c.customer_id, P.c.by_date, P.c.amount))}
+
     def promises(
         self, customer_id: int | None = None, promise_id: int | None = None, *, rep: str | None = None
     ) -> list[Any]:
