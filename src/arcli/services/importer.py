@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from arcli.domain import importing
-from arcli.domain.allocation import OpenItem, Request
+from arcli.domain.allocation import Request
 from arcli.domain.errors import ArError, InputError, RefConflict
 from arcli.domain.records import Customer
 from arcli.services import entries
@@ -202,7 +202,7 @@ class _Poster:
         self.known |= {c.name: c for c in everyone}
         self.by_name = {c.name: c for c in everyone}  # for importing customers
         self.by_code = {c.code: c for c in everyone if c.code}
-        self.queues: dict[int, tuple[list[OpenItem], list[int], list[int]]] = {}  # for importing payments
+        self.queues: dict[int, list[Any]] = {}  # for importing payments: see _post_payments
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
 
     def customer(self, key: str) -> Customer | None:
@@ -351,32 +351,33 @@ class _Poster:
         if not run:
             return
         ctx = self.ctx
-        # per customer, kept for the whole import: its open items oldest due first (allocate_fifo's order),
-        # what each still owes, and the first that owes anything; a payment takes from there on, as
-        # allocate_fifo would. Read once per customer (a row posted on its own drops its customer's queue).
+        # per customer, kept for the whole import: its open items oldest due first (allocate_fifo's order) as
+        # compact arrays (item ids, what each still owes, delivery days), and the first that owes anything; a
+        # payment takes from there on, as allocate_fifo would. Read once per customer (a row posted on its own
+        # drops its customer's queue).
         queues = self.queues
         unknown = {c.id for _, c, _ in run} - queues.keys()
         if unknown:
-            loaded = self.tx.open_items_of(list(unknown))
+            loaded = self.tx.open_item_queues(list(unknown))
             for cid in unknown:
-                items = loaded.get(cid, [])
-                queues[cid] = (items, [i.open for i in items], [0])
-        rows, plans = [], []
+                queues[cid] = [*loaded.get(cid, ((), (), ())), 0]
+        rows, allocations = [], []
         for row, c, wanted in run:
             f = row.fields
-            items, owed, first = queues[c.id]
-            plan, left, n = [], f["amount"], first[0]
+            queue = queues[c.id]
+            items, owed, delivered, n = queue
+            left = f["amount"]
             while left > 0 and n < len(items):
                 take = min(left, owed[n])
                 if take > 0:
-                    plan.append((items[n], take))
+                    allocations.append((len(rows), items[n], take, delivered[n]))
                     owed[n] -= take
                     left -= take
                 if owed[n] == 0:
                     n += 1
-                    first[0] = n
                 else:
                     break
+            queue[3] = n
             rows.append(
                 dict(
                     kind="payment",
@@ -388,21 +389,21 @@ class _Poster:
                     **wanted,
                 )
             )
-            plans.append(plan)
         ids = self.tx.insert_entries(rows)
-        allocations = [
-            dict(
-                payment_id=pid,
-                item_id=item.id,
-                amount=amount,
-                date=max(row["date"], item.delivered),
-                created_at=ctx.now,
-            )
-            for pid, row, plan in zip(ids, rows, plans, strict=True)
-            for item, amount in plan
-        ]
-        self.tx.insert_allocations(allocations)  # refreshes those items and those payments' credit
-        self.tx.refresh_credit([pid for pid, plan in zip(ids, plans, strict=True) if not plan])  # all credit
+        self.tx.insert_allocations(
+            [
+                dict(
+                    payment_id=ids[n],
+                    item_id=item_id,
+                    amount=amount,
+                    date=max(rows[n]["date"], dt.date.fromordinal(day)),
+                    created_at=ctx.now,
+                )
+                for n, item_id, amount, day in allocations
+            ]
+        )  # refreshes those items and those payments' credit
+        applied = {n for n, *_ in allocations}
+        self.tx.refresh_credit([pid for n, pid in enumerate(ids) if n not in applied])  # all of it is credit
         self.result.added += len(run)
 
     def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:
