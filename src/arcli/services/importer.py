@@ -361,7 +361,7 @@ class _Poster:
             loaded = self.tx.open_item_queues(list(unknown))
             for cid in unknown:
                 queues[cid] = [*loaded.get(cid, ((), (), ())), 0]
-        rows, allocations = [], []
+        rows, allocations, credit = [], [], []
         for row, c, wanted in run:
             f = row.fields
             queue = queues[c.id]
@@ -378,6 +378,8 @@ class _Poster:
                 else:
                     break
             queue[3] = n
+            if left:
+                credit.append(len(rows))  # money left over: on-account credit
             rows.append(
                 dict(
                     kind="payment",
@@ -400,10 +402,10 @@ class _Poster:
                     created_at=ctx.now,
                 )
                 for n, item_id, amount, day in allocations
-            ]
-        )  # refreshes those items and those payments' credit
-        applied = {n for n, *_ in allocations}
-        self.tx.refresh_credit([pid for n, pid in enumerate(ids) if n not in applied])  # all of it is credit
+            ],
+            credit=False,  # a new payment applied in full has no credit before or after
+        )
+        self.tx.refresh_credit([ids[n] for n in credit])
         self.result.added += len(run)
 
     def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:

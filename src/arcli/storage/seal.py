@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 
@@ -55,9 +56,26 @@ def _canon(v: Any) -> str:
     return str(v)
 
 
+@lru_cache(maxsize=64)
+def _canon_time(v: dt.datetime) -> str:
+    return _canon(v)  # the rows a command writes share one timestamp: written out once
+
+
 def seal(table: str, row: Mapping[str, Any]) -> int:
     """The seal of a row (its sealed columns as a mapping; missing columns count as NULL): a signed int64."""
-    text = "\x1f".join(_canon(row.get(c)) for c in SEALED[table])
+    parts = []
+    for c in SEALED[table]:
+        v = row.get(c)
+        kind = type(v)
+        if kind is int or kind is str:
+            parts.append(str(v))
+        elif kind is dt.date:
+            parts.append(v.isoformat())
+        elif kind is dt.datetime:
+            parts.append(_canon_time(v))
+        else:
+            parts.append(_canon(v))
+    text = "\x1f".join(parts)
     return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
