@@ -38,19 +38,27 @@ AS_OF = "2026-11-23"
 YEAR_BACK = "2025-11-23"
 
 
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall time, peak memory (KiB, this process alone: wait4's rusage) and stdout of one whole process."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Wall time, peak memory (KiB) and stdout of one whole process.
+
+    The peak is measured by /usr/bin/time when it is there: a child forked from this (large) process would
+    otherwise report this process's memory as its own high-water mark (Linux keeps maxrss across exec)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as mem:
+        wrapped = [TIME, "-q", "-f", "%M", "-o", mem.name, *argv] if TIME else argv
         t = time.perf_counter()
-        p = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+        p = subprocess.Popen(wrapped, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(p.pid, 0)
         elapsed = time.perf_counter() - t
-        p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if status:
-            sys.exit(f"failed ({p.returncode}): {' '.join(argv)}\n{err.read().decode(errors='replace')}")
-        return elapsed, usage.ru_maxrss, out.read().decode()
+            code = os.waitstatus_to_exitcode(status)
+            sys.exit(f"failed ({code}): {' '.join(argv)}\n{err.read().decode(errors='replace')}")
+        peak = int(Path(mem.name).read_text().split()[-1]) if TIME else usage.ru_maxrss
+        return elapsed, peak, out.read().decode()
 
 
 def measure(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, float, float, int]:
@@ -76,6 +84,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--work", type=Path, default=Path("/tmp/arbench"))
     ap.add_argument("--smoke", action="store_true", help="check the answers, one run each, no timing verdicts")
+    ap.add_argument("--keep", action="store_true", help="reuse the ledger built by an earlier run (no import timing)")
+    ap.add_argument("--no-journal", action="store_true", help="leave out ledger-cli and hledger")
     a = ap.parse_args()
     runs = 1 if a.smoke else a.runs
     py = sys.executable
@@ -87,7 +97,8 @@ def main() -> None:
         print(f"generated in {time.perf_counter() - t:.1f} s")
     expected = json.loads((data / "expected.json").read_text())
     db = a.work / f"ledger-{a.deliveries}.db"
-    for suffix in ("", "-wal", "-shm"):
+    keep = a.keep and db.exists()
+    for suffix in ("", "-wal", "-shm") if not keep else ():
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     env = {**os.environ, "AR_DB": str(db), "AR_TODAY": AS_OF, "NO_COLOR": "1", "COLUMNS": "160"}
     env.pop("AR_DATABASE_URL", None)
@@ -99,14 +110,21 @@ def main() -> None:
     print(f"{'step':<44}{'wall s':>9}{'peak MB':>9}")
     total = 0.0
     for step in (
-        ["init"],
-        *(["import", k, str(data / f"{k}.csv")] for k in ("customers", "deliveries", "payments", "promises")),
+        ()
+        if keep
+        else (
+            ["init"],
+            *(["import", k, str(data / f"{k}.csv")] for k in ("customers", "deliveries", "payments", "promises")),
+        )
     ):
         t, peak, _ = timed([ar, *step], env)
         total += t
         label = "ar " + " ".join(step[:2])
         print(f"{label:<44}{t:>9.2f}{peak / 1024:>9.0f}")
-    print(f"{'total':<44}{total:>9.2f}   ({db.stat().st_size / 1e6:.0f} MB ledger)")
+    if keep:
+        print(f"(--keep: the ledger of an earlier run, {db.stat().st_size / 1e6:.0f} MB)")
+    else:
+        print(f"{'total':<44}{total:>9.2f}   ({db.stat().st_size / 1e6:.0f} MB ledger)")
 
     print("\n## answers checked against the generator\n")
     check(ar, env, expected)
@@ -134,6 +152,8 @@ def main() -> None:
     for cmd in commands:
         print(row("ar " + " ".join(cmd), measure([ar, *cmd], env, runs), floor[0], floor_typer[0]), flush=True)
 
+    if a.no_journal:
+        return
     print("\n## the same journal in ledger-cli and hledger\n")
     journal = data / "journal.ledger"
     ar_bal = measure([ar, "balance", "--format", "csv", "--limit", "0"], env, runs)

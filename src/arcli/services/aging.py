@@ -50,7 +50,7 @@ def aging_report(
         cuts = aging.parse_cutoffs(cutoffs or saved or ",".join(map(str, aging.DEFAULT_CUTOFFS)))
         cols = aging.labels(cuts, basis)
         cid = resolve(tx, customer).id if customer else None
-        names = {c.id: c for c in tx.list_customers()}
+        names = tx.customer_labels()
 
         def included(customer_id: int) -> bool:
             return (cid is None or customer_id == cid) and (rep is None or names[customer_id].rep == rep)
