@@ -143,3 +143,19 @@ def test_long_lists_show_the_worst_first_in_the_table_and_everything_in_json(ok,
     assert len(ok("due", "--format", "json").json()) == n
     assert len(ok("due", "--format", "json", "--limit", "7").json()) == 7
     assert len(list(csv.reader(io.StringIO(ok("due", "--format", "csv").out)))) == n + 1
+
+
+def test_credit_a_void_gave_back_pays_a_back_dated_delivery_only_from_the_void_day(ok):
+    # found by the property test: a payment applied to a delivery, that delivery voided on 12-31, then a
+    # delivery dated 09-11 entered: the money it takes was still on the voided delivery until 12-31
+    ok("customer", "add", "Lotus", "--terms", "net 30")
+    ok("payment", "add", "Lotus", "100", "--date", "2026-04-13", "--ref", "P1")
+    ok("delivery", "add", "Lotus", "100", "--date", "2026-09-11", "--ref", "D1")
+    ok("void", "delivery", "D1", "--reason", "returned", "--date", "2026-12-31")
+    ok("delivery", "add", "Lotus", "100", "--date", "2026-09-11", "--ref", "D2")
+    for day, open_d2 in (("2026-10-28", "100.00"), ("2026-12-31", None)):
+        r = ok("report", "aging", "--as-of", day, "--by", "item", "--format", "json").json()
+        assert r["reconciled"], day
+        got = {row["item"]: row["total"] for row in r["rows"]}
+        assert got.get("D2") == open_d2 and "D1" not in got, day
+    assert ok("--as-of", "2026-10-28", "ledger", "Lotus", "--format", "json").json()["closing_balance"] == "100.00"

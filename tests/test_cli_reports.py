@@ -213,6 +213,21 @@ def test_balance_equals_deliveries_minus_payments_plus_minus_voids(tmp_path, cap
             assert fen_of(json.loads(out)["closing_balance"]) == expected
     con = sqlite3.connect(path)
     try:
+        # aging as of past days (recomputed from the history, for the items that can be open then) equals the
+        # open amount of every item summed from the whole history, and reconciles with the ledger balance
+        for day in ("2026-01-15", "2026-03-01", "2026-06-30", "2026-09-01", "2026-10-28", "2026-12-30"):
+            code, out = ar("report", "aging", "--as-of", day, "--by", "item", "--format", "json")
+            report = json.loads(out)
+            got = sorted((r["item"], fen_of(r["total"])) for r in report["rows"])
+            want = con.execute(
+                "select ref, o from (select i.ref, i.amount - coalesce((select sum(a.amount) from allocation a"
+                " where a.item_id = i.id and a.date <= ?), 0) as o from item i where i.delivery_date <= ?"
+                " and not exists (select 1 from entry r where r.reverses_id = i.entry_id and r.date <= ?))"
+                " where o > 0 order by ref",
+                (day, day, day),
+            ).fetchall()
+            assert got == sorted(want), day
+            assert report["reconciled"], day
         # no item is paid beyond its amount, no payment gives more than it had
         assert con.execute(
             "select count(*) from item i where (select coalesce(sum(amount),0) from allocation a where a.item_id=i.id)"

@@ -69,3 +69,24 @@ def test_credits_conserve_money(credits, specs):
     for i in items:
         assert sum(a for _, it, a in out if it.id == i.id) <= i.open
     assert sum(a for *_, a in out) == min(sum(credits), sum(i.open for i in items))
+
+
+def test_money_a_void_gave_back_is_applied_from_the_void_day_only():
+    from arcli.domain.allocation import split_by_availability
+
+    d = date.fromisoformat
+    # 100 paid on 01-01, applied in full on 01-05; that delivery voided on 06-01 gives it back
+    applied = [(d("2026-01-05"), 100), (d("2026-06-01"), -100)]
+    assert split_by_availability(100, applied, d("2026-03-01"), 60) == [(d("2026-06-01"), 60)]
+    # 30 of it was never applied: that part is free from the start, the rest waits for the void
+    applied = [(d("2026-01-05"), 70), (d("2026-06-01"), -70)]
+    assert split_by_availability(100, applied, d("2026-03-01"), 50) == [(d("2026-03-01"), 30), (d("2026-06-01"), 20)]
+    # nothing given back: all of it on the start day
+    assert split_by_availability(100, [(d("2026-01-05"), 40)], d("2026-03-01"), 60) == [(d("2026-03-01"), 60)]
+    # on no day does more than the payment stand applied
+    applied = [(d("2026-01-05"), 100), (d("2026-04-01"), -40), (d("2026-09-01"), -60)]
+    parts = split_by_availability(100, applied, d("2026-02-01"), 100)
+    assert parts == [(d("2026-04-01"), 40), (d("2026-09-01"), 60)]
+    everything = applied + parts
+    for day in {x for x, _ in everything}:
+        assert sum(a for x, a in everything if x <= day) <= 100

@@ -113,3 +113,30 @@ def apply_credits(credits: list[tuple[int, int]], items: list[OpenItem]) -> list
                 left[item.id] -= take
                 credit -= take
     return out
+
+
+def split_by_availability(
+    amount: int, applied: list[tuple[date, int]], start: date, take: int
+) -> list[tuple[date, int]]:
+    """Date ``take`` more of a payment of ``amount`` whose allocations so far are ``applied`` (date, amount;
+    negative ones give money back, as voids do), from ``start`` on, so that on no day does more than ``amount``
+    stand applied: what is free on ``start`` and every later day takes effect on ``start``, the rest on the
+    first later day money came back that makes room for it. Returns (date, amount) parts."""
+    parts: list[tuple[date, int]] = []
+    left = take
+    days = sorted({start, *(d for d, a in applied if a < 0 and d > start)})
+    placed: list[tuple[date, int]] = list(applied)
+    for day in days:
+        if left <= 0:
+            break
+        # room on `day` for money dated `day`: the least free amount over `day` and every later day
+        moments = sorted({day, *(d for d, _ in placed if d > day)})
+        room = min(amount - sum(a for d, a in placed if d <= m) for m in moments)
+        part = min(left, max(room, 0))
+        if part > 0:
+            parts.append((day, part))
+            placed.append((day, part))
+            left -= part
+    if left > 0:  # not reached for credit the ledger holds; keep the money, dated on the last day
+        parts.append((days[-1], left))
+    return parts

@@ -18,7 +18,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from arcli.domain.allocation import OpenItem, Request, allocate_explicit, allocate_fifo, apply_credits
+from arcli.domain.allocation import (
+    OpenItem,
+    Request,
+    allocate_explicit,
+    allocate_fifo,
+    apply_credits,
+    split_by_availability,
+)
 from arcli.domain.errors import Conflict, InputError, NotFound, RefConflict
 from arcli.domain.money import format_amount
 from arcli.domain.records import Customer
@@ -131,10 +138,23 @@ def _write_allocations(
 
 
 def _settle_from_credit(tx: Tx, ctx: Context, customer_id: int, items: list[OpenItem], floor: dt.date | None):
+    """Apply the customer's on-account credit to ``items``, each part dated so that history as of any day never
+    applies a payment beyond its amount: money applied takes effect on the latest of the payment's date, the
+    delivery's and ``floor``, except what the payment had only after a void gave it back, which takes effect on
+    the day it came back (a delivery dated before the void cannot have been paid with that money)."""
     credits = tx.payment_credits(customer_id)
+    history = tx.payment_allocations([pid for pid, *_ in credits])
     info = {pid: (ref, d) for pid, ref, d, _ in credits}
     plan = apply_credits([(pid, c) for pid, _, _, c in credits], items)
-    return _write_allocations(tx, ctx, [(pid, *info[pid], item, amt) for pid, item, amt in plan], floor)
+    parts = []
+    for pid, item, amt in plan:
+        ref, paid_on = info[pid]
+        amount, applied = history[pid]
+        start = max(paid_on, item.delivered, floor or paid_on)
+        for when, part in split_by_availability(amount, applied, start, amt):
+            parts.append((pid, ref, when, item, part))
+            applied.append((when, part))
+    return _write_allocations(tx, ctx, parts, floor)
 
 
 # -- sales -------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -179,6 +180,33 @@ def _refresh_statements() -> dict[str, Any]:
         ),
     )
     return _STATEMENTS
+
+
+def _maybe_open_on(day: dt.date) -> Any:
+    """The ids of every item that can have had money open at the end of ``day``, from the kept-current tables:
+    items open now, items paid in full after that day (``settled_item.settled_on``: the last day money was
+    applied), and items of deliveries voided after it. An item settled now, on or before ``day``, was settled
+    then too (all money applied to it took effect by then, and a later void of a payment would have reopened
+    it or moved its settled day), so the exact history is summed for the few items that can be open, not for
+    every item ever delivered."""
+    r = E.alias("r")
+    return union(
+        select(O.c.item_id),
+        select(SI.c.item_id).where(SI.c.settled_on > day),
+        select(I.c.id).join(r, r.c.reverses_id == I.c.entry_id).where(r.c.date > day),
+    )
+
+
+def _maybe_credit_on(day: dt.date) -> Any:
+    """The ids of every payment that can have had money unapplied at the end of ``day``: those with credit now,
+    those with money applied after that day (to a later delivery, or moved by a void), and those voided after
+    it. A payment applied in full now, all of it by that day, had nothing left then."""
+    r = E.alias("r")
+    return union(
+        select(OC.c.payment_id),
+        select(A.c.payment_id).where(A.c.date > day),
+        select(r.c.reverses_id).where(r.c.date > day, r.c.reverses_id.is_not(None)),
+    )
 
 
 def _reversed_by(entry_id_col: Any, as_of: dt.date | None) -> Any:
@@ -417,6 +445,18 @@ class Tx:
         rows = self.conn.execute(select(sub).where(sub.c.credit > 0).order_by(sub.c.date, sub.c.id)).all()
         return [(r.id, r.ref, r.date, int(r.credit)) for r in rows]
 
+    def payment_allocations(self, payment_ids: Sequence[int]) -> dict[int, tuple[int, list[tuple[dt.date, int]]]]:
+        """Per payment: its amount and every allocation of it so far (date, amount; negative ones gave money
+        back)."""
+        out: dict[int, tuple[int, list[tuple[dt.date, int]]]] = {}
+        for chunk in _chunks(sorted(set(payment_ids))):
+            for pid, delta in self.conn.execute(select(E.c.id, E.c.delta).where(E.c.id.in_(chunk))):
+                out[pid] = (-int(delta), [])
+            q = select(A.c.payment_id, A.c.date, A.c.amount).where(A.c.payment_id.in_(chunk))
+            for pid, day, amount in self.conn.execute(q):
+                out[pid][1].append((day, int(amount)))
+        return out
+
     def insert_allocations(self, rows: Sequence[dict[str, Any]], *, credit: bool = True) -> None:
         """Insert allocations and recompute the open items they touch, and (``credit``) their payments' credit."""
         if rows:
@@ -584,7 +624,7 @@ class Tx:
             return select(O.c.item_id, O.c.customer_id, O.c.due_date, O.c.delivery_date, O.c.open).subquery()
         open_amt = (I.c.amount - _paid_on_item(as_of)).label("open")
         q = select(I.c.id.label("item_id"), I.c.customer_id, I.c.due_date, I.c.delivery_date, open_amt).where(
-            I.c.delivery_date <= as_of, ~_reversed_by(I.c.entry_id, as_of)
+            I.c.delivery_date <= as_of, ~_reversed_by(I.c.entry_id, as_of), I.c.id.in_(_maybe_open_on(as_of))
         )
         sub = q.subquery()
         return select(sub).where(sub.c.open > 0).subquery()
@@ -641,6 +681,7 @@ class Tx:
             sub = (
                 select(E.c.customer_id, credit)
                 .where(E.c.kind == "payment", E.c.date <= as_of, ~_reversed_by(E.c.id, as_of))
+                .where(E.c.id.in_(_maybe_credit_on(as_of)))
                 .subquery()
             )
             q = select(sub.c.customer_id, func.sum(sub.c.credit)).where(sub.c.credit > 0).group_by(sub.c.customer_id)
