@@ -2,6 +2,7 @@
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 
@@ -159,3 +160,17 @@ def test_credit_a_void_gave_back_pays_a_back_dated_delivery_only_from_the_void_d
         got = {row["item"]: row["total"] for row in r["rows"]}
         assert got.get("D2") == open_d2 and "D1" not in got, day
     assert ok("--as-of", "2026-10-28", "ledger", "Lotus", "--format", "json").json()["closing_balance"] == "100.00"
+
+
+def test_a_payment_for_an_item_a_void_reopened_counts_from_the_void_day(ok):
+    # found by the property test: a delivery paid from a payment that is voided on 12-31, then a new payment
+    # dated 01-01 recorded: as of 03-01 the item was still paid by the first one
+    ok("customer", "add", "B", "--terms", "cod")
+    ok("payment", "add", "B", "1.80", "--date", "2026-01-01", "--ref", "P1")
+    ok("delivery", "add", "B", "0.01", "--date", "2026-01-01", "--ref", "D1")
+    ok("void", "payment", "P1", "--reason", "bounced", "--date", "2026-12-31")
+    ok("payment", "add", "B", "307.43", "--date", "2026-01-01", "--ref", "P2")
+    for day, net in (("2026-03-01", "-309.22"), ("2026-12-31", "-307.42")):
+        row = ok("--as-of", day, "balance", "--format", "json").json()["rows"][0]
+        assert f"{Decimal(row['open']) - Decimal(row['credit']):.2f}" == net, day
+        assert ok("report", "aging", "--as-of", day, "--format", "json").json()["reconciled"], day

@@ -57,7 +57,7 @@ def ledger_state(db: Path) -> list:
         rows(
             db,
             "select i.ref, p.ref, a.amount, a.date from allocation a join item i on i.id = a.item_id"
-            " join entry p on p.id = a.payment_id order by i.ref, p.ref",
+            " join entry p on p.id = a.payment_id order by i.ref, p.ref, a.date, a.amount",
         ),
     ]
 
@@ -331,6 +331,9 @@ def test_imported_payments_post_exactly_as_one_by_one(ok, ar, db, tmp_path, monk
         for name in "ABC":
             ok(*args, "customer", "add", name)
         ok(*args, "import", "deliveries", str(files[0]))
+        # A's oldest items paid and reopened by a void dated later: A's payments must be dated around it
+        ok(*args, "payment", "add", "A", "2000", "--date", "2026-10-01", "--ref", "PRE")
+        ok(*args, "void", "payment", "PRE", "--reason", "bounced", "--date", "2026-11-22")
 
     build()
     out = ok("import", "payments", str(files[1])).out

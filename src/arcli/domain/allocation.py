@@ -118,25 +118,36 @@ def apply_credits(credits: list[tuple[int, int]], items: list[OpenItem]) -> list
 def split_by_availability(
     amount: int, applied: list[tuple[date, int]], start: date, take: int
 ) -> list[tuple[date, int]]:
-    """Date ``take`` more of a payment of ``amount`` whose allocations so far are ``applied`` (date, amount;
-    negative ones give money back, as voids do), from ``start`` on, so that on no day does more than ``amount``
-    stand applied: what is free on ``start`` and every later day takes effect on ``start``, the rest on the
-    first later day money came back that makes room for it. Returns (date, amount) parts."""
+    """:func:`split_by_room` for one side (a payment of ``amount`` with its allocations so far)."""
+    return split_by_room([(amount, applied)], start, take)
+
+
+def split_by_room(sides: list[tuple[int, list[tuple[date, int]]]], start: date, take: int) -> list[tuple[date, int]]:
+    """Date ``take`` more money moving from a payment to an item, from ``start`` on, so that on no day does more
+    stand applied than either side holds. Each side is (its amount, its allocations so far as (date, amount);
+    negative ones, written by voids, give money back from their date on). What fits on ``start`` and every
+    later day takes effect on ``start``; the rest on the first later day money came back that makes room.
+    Returns the (date, amount) parts; after the last give-back there is always room for what the ledger holds
+    as open and as credit."""
     parts: list[tuple[date, int]] = []
     left = take
-    days = sorted({start, *(d for d, a in applied if a < 0 and d > start)})
-    placed: list[tuple[date, int]] = list(applied)
+    placed = [list(applied) for _, applied in sides]
+    days = sorted({start, *(d for _, applied in sides for d, a in applied if a < 0 and d > start)})
     for day in days:
         if left <= 0:
             break
-        # room on `day` for money dated `day`: the least free amount over `day` and every later day
-        moments = sorted({day, *(d for d, _ in placed if d > day)})
-        room = min(amount - sum(a for d, a in placed if d <= m) for m in moments)
-        part = min(left, max(room, 0))
-        if part > 0:
-            parts.append((day, part))
-            placed.append((day, part))
-            left -= part
-    if left > 0:  # not reached for credit the ledger holds; keep the money, dated on the last day
+        room = left
+        for (amount, _), mine in zip(sides, placed, strict=True):
+            if all(a >= 0 for _, a in mine):  # nothing ever given back: the most applied is all of it
+                room = min(room, amount - sum(a for _, a in mine))
+                continue
+            moments = sorted({day, *(d for d, _ in mine if d > day)})
+            room = min(room, *(amount - sum(a for d, a in mine if d <= m) for m in moments))
+        if room > 0:
+            parts.append((day, room))
+            for mine in placed:
+                mine.append((day, room))
+            left -= room
+    if left > 0:  # not reached for money the ledger holds: keep it, dated on the last day
         parts.append((days[-1], left))
     return parts

@@ -24,7 +24,7 @@ from arcli.domain.allocation import (
     allocate_explicit,
     allocate_fifo,
     apply_credits,
-    split_by_availability,
+    split_by_room,
 )
 from arcli.domain.errors import Conflict, InputError, NotFound, RefConflict
 from arcli.domain.money import format_amount
@@ -126,35 +126,31 @@ def _refuse_changed(kind: str, ref: str, diffs: list[str]) -> None:
 def _write_allocations(
     tx: Tx, ctx: Context, triples: list[tuple[int, str, dt.date, OpenItem, int]], floor: dt.date | None = None
 ) -> list[Applied]:
-    """Insert allocations (payment id, payment ref, payment date, item, amount); each takes effect on the
-    latest of the payment date, the delivery date and ``floor``."""
+    """Insert allocations (payment id, payment ref, payment date, item, amount). Each takes effect on the latest
+    of the payment date, the delivery date and ``floor``, except money that a void made free only later (on the
+    payment, or on the item: a void of an earlier payment reopens it from the void's date), which takes effect
+    on the day it became free: history as of any day never applies more than a payment holds or an item owes."""
+    payments = tx.payment_allocations(sorted({t[0] for t in triples}))
+    items = tx.item_allocations(sorted({t[3].id for t in triples}))
     rows, applied = [], []
     for pid, pref, pdate, item, amount in triples:
-        when = max(pdate, item.delivered, floor or pdate)
-        rows.append(dict(payment_id=pid, item_id=item.id, amount=amount, date=when, created_at=ctx.now))
-        applied.append(Applied(pref, item.ref, amount, when))
+        start = max(pdate, item.delivered, floor or pdate)
+        sides = [payments[pid], items[item.id]]
+        for when, part in split_by_room(sides, start, amount):
+            rows.append(dict(payment_id=pid, item_id=item.id, amount=part, date=when, created_at=ctx.now))
+            applied.append(Applied(pref, item.ref, part, when))
+            for _, history in sides:
+                history.append((when, part))
     tx.insert_allocations(rows)
     return applied
 
 
 def _settle_from_credit(tx: Tx, ctx: Context, customer_id: int, items: list[OpenItem], floor: dt.date | None):
-    """Apply the customer's on-account credit to ``items``, each part dated so that history as of any day never
-    applies a payment beyond its amount: money applied takes effect on the latest of the payment's date, the
-    delivery's and ``floor``, except what the payment had only after a void gave it back, which takes effect on
-    the day it came back (a delivery dated before the void cannot have been paid with that money)."""
+    """Apply the customer's on-account credit to ``items`` (dated as :func:`_write_allocations` says)."""
     credits = tx.payment_credits(customer_id)
-    history = tx.payment_allocations([pid for pid, *_ in credits])
     info = {pid: (ref, d) for pid, ref, d, _ in credits}
     plan = apply_credits([(pid, c) for pid, _, _, c in credits], items)
-    parts = []
-    for pid, item, amt in plan:
-        ref, paid_on = info[pid]
-        amount, applied = history[pid]
-        start = max(paid_on, item.delivered, floor or paid_on)
-        for when, part in split_by_availability(amount, applied, start, amt):
-            parts.append((pid, ref, when, item, part))
-            applied.append((when, part))
-    return _write_allocations(tx, ctx, parts, floor)
+    return _write_allocations(tx, ctx, [(pid, *info[pid], item, amt) for pid, item, amt in plan], floor)
 
 
 # -- sales -------------------------------------------------------------------------------------------------
