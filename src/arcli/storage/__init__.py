@@ -1,4 +1,4 @@
-"""Storage: the only package that imports SQLModel, SQLAlchemy or Alembic.
+"""Storage: the only package that imports SQLAlchemy or Alembic.
 
 ``Ledger.open(url, create=...)`` gives a ledger; ``ledger.transaction(write=...)`` one transaction (a ``Tx``).
 """

@@ -1,5 +1,5 @@
 """Alembic environment for arcli. The ledger opens its own connection and hands it over in
-``config.attributes["connection"]``; the schema is the SQLModel metadata in ``arcli.storage.models``."""
+``config.attributes["connection"]``; the schema is the SQLAlchemy Core metadata in ``arcli.storage.models``."""
 
 from alembic import context
 
