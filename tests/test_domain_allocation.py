@@ -72,7 +72,10 @@ def test_credits_conserve_money(credits, specs):
 
 
 def test_money_a_void_gave_back_is_applied_from_the_void_day_only():
-    from arcli.domain.allocation import split_by_availability
+    from arcli.domain.allocation import split_by_room
+
+    def split_by_availability(amount, applied, start, take):  # one side: the payment
+        return split_by_room([(amount, applied)], start, take)
 
     d = date.fromisoformat
     # 100 paid on 01-01, applied in full on 01-05; that delivery voided on 06-01 gives it back

@@ -115,13 +115,6 @@ def apply_credits(credits: list[tuple[int, int]], items: list[OpenItem]) -> list
     return out
 
 
-def split_by_availability(
-    amount: int, applied: list[tuple[date, int]], start: date, take: int
-) -> list[tuple[date, int]]:
-    """:func:`split_by_room` for one side (a payment of ``amount`` with its allocations so far)."""
-    return split_by_room([(amount, applied)], start, take)
-
-
 def split_by_room(sides: list[tuple[int, list[tuple[date, int]]]], start: date, take: int) -> list[tuple[date, int]]:
     """Date ``take`` more money moving from a payment to an item, from ``start`` on, so that on no day does more
     stand applied than either side holds. Each side is (its amount, its allocations so far as (date, amount);

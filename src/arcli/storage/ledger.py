@@ -454,14 +454,7 @@ class Tx:
     def payment_allocations(self, payment_ids: Sequence[int]) -> dict[int, tuple[int, list[tuple[dt.date, int]]]]:
         """Per payment: its amount and every allocation of it so far (date, amount; negative ones gave money
         back)."""
-        out: dict[int, tuple[int, list[tuple[dt.date, int]]]] = {}
-        for chunk in _chunks(sorted(set(payment_ids))):
-            for pid, delta in self.conn.execute(select(E.c.id, E.c.delta).where(E.c.id.in_(chunk))):
-                out[pid] = (-int(delta), [])
-            q = select(A.c.payment_id, A.c.date, A.c.amount).where(A.c.payment_id.in_(chunk))
-            for pid, day, amount in self.conn.execute(q):
-                out[pid][1].append((day, int(amount)))
-        return out
+        return self._allocation_histories(select(E.c.id, -E.c.delta), E.c.id, A.c.payment_id, payment_ids)
 
     def customers_with_reopened_items(self, customer_ids: Sequence[int]) -> set[int]:
         """Those of these customers with an open item that a void took money off (its history has a negative
@@ -479,13 +472,17 @@ class Tx:
 
     def item_allocations(self, item_ids: Sequence[int]) -> dict[int, tuple[int, list[tuple[dt.date, int]]]]:
         """Per item: its amount and every allocation to it so far (date, amount; negative ones took money off)."""
+        return self._allocation_histories(select(I.c.id, I.c.amount), I.c.id, A.c.item_id, item_ids)
+
+    def _allocation_histories(
+        self, amounts: Any, key: Any, link: Any, ids: Sequence[int]
+    ) -> dict[int, tuple[int, list[tuple[dt.date, int]]]]:
         out: dict[int, tuple[int, list[tuple[dt.date, int]]]] = {}
-        for chunk in _chunks(sorted(set(item_ids))):
-            for iid, amount in self.conn.execute(select(I.c.id, I.c.amount).where(I.c.id.in_(chunk))):
-                out[iid] = (int(amount), [])
-            q = select(A.c.item_id, A.c.date, A.c.amount).where(A.c.item_id.in_(chunk))
-            for iid, day, amount in self.conn.execute(q):
-                out[iid][1].append((day, int(amount)))
+        for chunk in _chunks(sorted(set(ids))):
+            for k, amount in self.conn.execute(amounts.where(key.in_(chunk))):
+                out[k] = (int(amount), [])
+            for k, day, amount in self.conn.execute(select(link, A.c.date, A.c.amount).where(link.in_(chunk))):
+                out[k][1].append((day, int(amount)))
         return out
 
     def insert_allocations(self, rows: Sequence[dict[str, Any]], *, credit: bool = True) -> None:
