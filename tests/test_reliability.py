@@ -61,6 +61,15 @@ PLANTED = {
         "VALUES (9999, 1, 100, '2026-11-02', '2026-11-02 00:00:00')",
         ["foreign-key: allocation row", "allocation: allocation", "is orphaned: its payment 9999 does not exist"],
     ),
+    "payment counted twice in a past day's history": (
+        "INSERT INTO allocation (payment_id, item_id, amount, date, created_at) "
+        "SELECT e.id, i.id, 40000, '2026-10-10', '2026-11-02 00:00:00' FROM entry e, item i "
+        "WHERE e.ref = 'P1' AND i.ref = 'D1';"
+        "INSERT INTO allocation (payment_id, item_id, amount, date, created_at) "
+        "SELECT e.id, i.id, -40000, '2026-11-05', '2026-11-05 00:00:00' FROM entry e, item i "
+        "WHERE e.ref = 'P1' AND i.ref = 'D1'",
+        ["payment P1 has 800.00 applied as of 2026-10-10, more than its 400.00: that day's history counts"],
+    ),
     "allocation across customers": (
         "INSERT INTO allocation (payment_id, item_id, amount, date, created_at) "
         "SELECT e.id, i.id, 1, '2026-11-02', '2026-11-02 00:00:00' FROM entry e, item i "

@@ -156,6 +156,30 @@ def allocations(conn: Connection) -> Iterator[Fault]:
         ),
         lambda r: f"{r.kind} {r.ref} is over-allocated: {_m(r.s)} applied from {_m(r.amount)}",
     )
+    # history as of any day: the money standing applied by each day never exceeds the item or the payment
+    for side, key, amount, what in (
+        ("item", "item_id", "i.amount", "item {ref}"),
+        ("payment", "payment_id", "-i.delta", "{kind} {ref}"),
+    ):
+        table = "item" if side == "item" else "entry"
+        kind = "'item'" if side == "item" else "i.kind"
+        yield from _listed(
+            "allocation",
+            _rows(
+                conn,
+                f"""SELECT i.ref, {kind} AS kind, {amount} AS amount, MIN(h.date) AS day, MAX(h.s) AS s
+                    FROM {table} i JOIN (
+                        SELECT {key} AS owner, date,
+                               SUM(SUM(amount)) OVER (PARTITION BY {key} ORDER BY date) AS s
+                        FROM allocation GROUP BY {key}, date
+                    ) h ON h.owner = i.id
+                    WHERE h.s > {amount} GROUP BY i.id ORDER BY i.id""",
+            ),
+            lambda r, what=what: (
+                f"{what.format(ref=r.ref, kind=r.kind)} has {_m(r.s)} applied as of {r.day}, more than its "
+                f"{_m(r.amount)}: that day's history counts a payment twice"
+            ),
+        )
     yield from _listed(
         "allocation",
         _rows(
