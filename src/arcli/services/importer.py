@@ -198,10 +198,9 @@ class _Poster:
         self.tx, self.ctx, self.result, self.create = tx, ctx, result, create
         # every customer by name and by code, read once (a name wins over another customer's equal code)
         everyone = tx.list_customers()
-        self.known: dict[str, Customer] = {c.code: c for c in everyone if c.code}
-        self.known |= {c.name: c for c in everyone}
-        self.by_name = {c.name: c for c in everyone}  # for importing customers
-        self.by_code = {c.code: c for c in everyone if c.code}
+        self.by_name: dict[str, Customer] = {c.name: c for c in everyone}
+        self.by_code: dict[str, Customer] = {c.code: c for c in everyone if c.code}
+        self.known = self.by_code | self.by_name  # by name or code (a name wins over another customer's code)
         self.queues: dict[int, list[Any]] = {}  # for importing payments: see _post_payments
         self.reopened: set[int] = set()
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
