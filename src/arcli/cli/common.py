@@ -11,6 +11,7 @@ from arcli.cli.render import Format
 from arcli.domain.dates import parse_date
 from arcli.domain.errors import InputError
 from arcli.domain.money import parse_amount
+from arcli.i18n import N_, _
 
 RepFilterOpt = Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table for people, json or csv for scripts.")]
@@ -35,11 +36,11 @@ def context(ctx: typer.Context, command: str = "", *, as_of: str | None = None):
     return Context.create(g.db, g.database_url, today=today, now=g.now, command=command, actor=g.actor)
 
 
-def amount(text: str, what: str = "amount", **kw) -> int:
+def amount(text: str, what: str = N_("amount"), **kw) -> int:
     try:
         return parse_amount(text, **kw)
     except InputError as e:
-        raise InputError(f"{what}: {e}") from None
+        raise InputError(f"{_(what)}: {e}") from None
 
 
 def day(text: str | None, ctx: typer.Context, what: str = "--date") -> dt.date | None:
@@ -48,7 +49,7 @@ def day(text: str | None, ctx: typer.Context, what: str = "--date") -> dt.date |
     try:
         return parse_date(text, ctx.find_root().obj.today)
     except InputError as e:
-        raise InputError(f"{what}: {e}") from None
+        raise InputError(f"{_(what)}: {e}") from None
 
 
 XlsxOpt = Annotated[

@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 
 from arcli import __version__
 from arcli.domain.errors import ArError, Retry
+from arcli.i18n import N_, UNITS, UnknownLanguage, _, detect, language, set_language, set_units
 
 #: Every top-level command: the module of ``arcli.cli.commands`` that defines it, and the summary `ar --help`
 #: shows (the first paragraph of its help; tests/test_startup.py checks they agree).
@@ -97,7 +98,7 @@ class LazyGroup(TyperGroup):
 
     def format_commands(self, ctx, formatter) -> None:
         with formatter.section("Commands"):
-            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
+            formatter.write_dl([(name, _(summary)) for name, (_module, summary) in COMMANDS.items()])
 
 
 def load_command(name: str):
@@ -107,18 +108,51 @@ def load_command(name: str):
     importlib.import_module(f"arcli.cli.commands.{COMMANDS[name][0]}")
     for info in app.registered_commands:
         if info.name == name:
-            return typer.main.get_command_from_info(
-                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            return translate(
+                typer.main.get_command_from_info(
+                    info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+                )
             )
     for group in app.registered_groups:
         if group.name == name:
-            return typer.main.get_group_from_info(
-                group,
-                pretty_exceptions_short=app.pretty_exceptions_short,
-                rich_markup_mode=app.rich_markup_mode,
-                suggest_commands=app.suggest_commands,
+            return translate(
+                typer.main.get_group_from_info(
+                    group,
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode,
+                    suggest_commands=app.suggest_commands,
+                )
             )
     return None
+
+
+def help_texts(command) -> list[str]:
+    """Every help text, summary and metavar a command (and its subcommands, loaded) shows: the catalog's
+    msgids for help (tests/test_i18n.py checks each has its Chinese)."""
+    out = [t for t in (command.help, command.short_help, command.epilog) if t]
+    for p in command.params:
+        out += [t for t in (getattr(p, "help", None), p.metavar) if t]
+    for sub in getattr(command, "commands", {}).values():
+        out += help_texts(sub)
+    return out
+
+
+def translate(command):
+    """The click command, its parameters and subcommands, with their help in the language of this run (each
+    language builds its own tree: see :func:`_command`)."""
+    if language() == "en":
+        return command
+    for attr in ("help", "short_help", "epilog"):
+        if getattr(command, attr, None):
+            setattr(command, attr, _(getattr(command, attr)))
+    for p in command.params:
+        if getattr(p, "help", None):
+            p.help = _(p.help)
+        if p.metavar:
+            p.metavar = _(p.metavar)
+    for sub in getattr(command, "commands", {}).values():
+        translate(sub)
+    return command
 
 
 app = typer.Typer(
@@ -182,12 +216,34 @@ def root(
             help="Run as if today were DATE (any date form, e.g. 2026-11-23, yesterday, -1m). Env: AR_TODAY.",
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="zh|en",
+            help="Language of the output: zh (中文) or en. Default: AR_LANG, else the locale (LANG=zh_CN.UTF-8), "
+            "else en.",
+        ),
+    ] = None,
+    units: Annotated[
+        str,
+        typer.Option(
+            "--units",
+            envvar="AR_UNITS",
+            metavar="yuan|wan",
+            help="Amounts for people in yuan (152,300.00) or wan (15.23万); JSON and CSV are always exact. "
+            "Env: AR_UNITS.",
+        ),
+    ] = "yuan",
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     from arcli.domain.dates import parse_date
 
+    if units not in UNITS:
+        raise ArError(_("--units: {value!r} is not yuan or wan").format(value=units))
+    set_units(units)
     local = dt.datetime.now().astimezone()  # the only read of the clock in arcli
     today = local.date()
     now = local.astimezone(dt.UTC)  # audit timestamps are stored in UTC
@@ -220,25 +276,189 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-_COMMAND: list[typer.core.TyperGroup] = []
+_COMMAND: dict[str, typer.core.TyperGroup] = {}
 
 
 def _command():
-    """The click command tree, built from the Typer app once per process (building it reads every command's
-    signature: tens of milliseconds that a second in-process call need not pay again)."""
-    if not _COMMAND:
-        _COMMAND.append(typer.main.get_command(app))
-    return _COMMAND[0]
+    """The click command tree in the language of this run, built from the Typer app once per process and
+    language (building it reads every command's signature: tens of milliseconds that a second in-process call
+    need not pay again)."""
+    lang = language()
+    if lang not in _COMMAND:
+        _COMMAND[lang] = translate(typer.main.get_command(app))
+        _localize_click(_COMMAND[lang])
+    return _COMMAND[lang]
+
+
+def _localize_click(root) -> None:
+    """Click's own words (Usage, Options, default: …) through arcli's catalog: typer's gettext calls, and a
+    help formatter that translates section titles and the usage line."""
+    import typer.core
+
+    if getattr(typer.core, "_", None) is not _:
+        typer.core._ = _  # typer.core calls gettext's _() for "default: {default}", "required", …
+    base = root.context_class.formatter_class
+    if getattr(base, "arcli", False):
+        return
+
+    class Formatter(base):
+        """Click's help formatter, translated, and measuring Chinese as two cells a character (click counts
+        characters, which misaligns and overfills lines of CJK text)."""
+
+        arcli = True
+
+        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+            args = args.replace("[OPTIONS]", _("[OPTIONS]")).replace("COMMAND [ARGS]...", _("COMMAND [ARGS]..."))
+            super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+        def section(self, name: str):
+            return super().section(_(name))
+
+        def write_heading(self, heading: str) -> None:
+            colon = "：" if language() == "zh" else ":"
+            self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
+
+        def write_text(self, text: str) -> None:
+            if not _wide(text):
+                return super().write_text(text)
+            indent = " " * self.current_indent
+            paragraphs = [" ".join(p.split("\n")) for p in text.split("\n\n")]
+            width = max(self.width - self.current_indent, 20)
+            self.write("\n\n".join("\n".join(indent + line for line in _wrap(p, width)) for p in paragraphs))
+            self.write("\n")
+
+        def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+            rows = [(first, _(second) if second else second) for first, second in rows]
+            if not any(_wide(first) or _wide(second) for first, second in rows):
+                return super().write_dl(rows, col_max, col_spacing)
+            first_col = min(max((_cells(first) for first, _second in rows), default=0), col_max) + col_spacing
+            for first, second in rows:
+                self.write(f"{'':>{self.current_indent}}{first}")
+                if not second:
+                    self.write("\n")
+                    continue
+                if _cells(first) <= first_col - col_spacing:
+                    self.write(" " * (first_col - _cells(first)))
+                else:
+                    self.write("\n" + " " * (first_col + self.current_indent))
+                lines = _wrap(second, max(self.width - first_col - self.current_indent - 2, 10))
+                pad = " " * (first_col + self.current_indent)
+                self.write("\n".join([lines[0], *(pad + line for line in lines[1:])]) + "\n")
+
+    root.context_class.formatter_class = Formatter
+
+
+_NO_LINE_START = set("，。；：、）》」』！？,.;:!?)]")
+_NO_LINE_END = set("（《「『([")
+
+
+def _cell(ch: str) -> int:
+    import unicodedata
+
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+
+
+def _cells(text: str) -> int:
+    return sum(_cell(ch) for ch in text)
+
+
+def _wide(text: str) -> bool:
+    return any(_cell(ch) == 2 for ch in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` cells: breaks at spaces and between Chinese characters, never before closing
+    punctuation."""
+    import re
+
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"\s+|[\x21-\x7e]+|.", text):
+        if token.isspace():
+            line += " " if line else ""
+            continue
+        breakable = token[0] not in _NO_LINE_START and line.rstrip()[-1:] not in _NO_LINE_END
+        if line and _cells(line.rstrip() + token) > width and breakable:
+            lines.append(line.rstrip())
+            line = token
+        else:
+            line += token
+    lines.append(line.rstrip())
+    return lines or [""]
+
+
+def _language(argv: list[str]) -> str:
+    """The language, decided before the command line is parsed (help and parse errors speak it too): the last
+    `--lang X` or `--lang=X` before a lone `--`, else AR_LANG, else the locale."""
+    chosen = None
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(argv):
+            chosen = argv[i + 1]
+        elif a.startswith("--lang="):
+            chosen = a.split("=", 1)[1]
+    return detect(chosen)
 
 
 RETRIES = 5
 
 
+def _error(message: str) -> None:
+    sys.stderr.write(_("error: {message}").format(message=_one_line(message)) + "\n")
+
+
+#: Click's usage errors, recognised by their English text (typer's vendored click has no catalog of its own) and
+#: said again through arcli's: (pattern, msgid with the pattern's groups as {0}, {1}).
+_CLICK_ERRORS = [
+    (r"No such option: (\S+) Did you mean (.+)\?", N_("No such option: {0} (did you mean {1}?)")),
+    (r"No such option: (\S+) \(Possible options: (.+)\)", N_("No such option: {0} (did you mean {1}?)")),
+    (r"No such option: (\S+)", N_("No such option: {0}")),
+    (r"No such command '(.+)'\.", N_("No such command: {0}")),
+    (r"Missing command\.", N_("Missing command.")),
+    (r"Missing argument '(.+)'\.(?: .*)?", N_("Missing argument {0}.")),
+    (r"Missing option '(.+)'\.(?: .*)?", N_("Missing option {0}.")),
+    (r"Missing parameter: (.+)", N_("Missing argument {0}.")),
+    (r"Option '(.+)' requires an argument\.", N_("Option {0} needs a value.")),
+    (r"Option '(.+)' requires (\d+) arguments\.", N_("Option {0} needs {1} values.")),
+    (r"Option '(.+)' does not take a value\.", N_("Option {0} does not take a value.")),
+    (r"Got unexpected extra arguments? \((.+)\)", N_("Unexpected extra arguments: {0}")),
+    (r"Invalid value for (.+?): '(.+)' is not a valid integer\.", N_("{0}: {1!r} is not a whole number.")),
+    (r"Invalid value for (.+?): Input should be a valid integer.*", N_("{0}: not a whole number.")),
+    (r"Invalid value for (.+?): Input should be greater than or equal to (\S+)", N_("{0}: must be {1} or more.")),
+    (r"Invalid value for (.+?): Input should be less than or equal to (\S+)", N_("{0}: must be {1} or less.")),
+    (r"Invalid value for (.+?): Value error, '(.+)' is not one of (.+)\.", N_("{0}: {1!r} is not one of {2}.")),
+    (r"Invalid value for (.+?): (\S+) is not in the range (.+)\.", N_("{0}: {1} is not in the range {2}.")),
+    (r"Invalid value for (.+?): '(.+)' is not one of (.+)\.", N_("{0}: {1!r} is not one of {2}.")),
+    (r"Invalid value for (.+?): (.+)", N_("Invalid value for {0}: {1}")),
+]
+
+
+def _usage_message(e: Exception) -> str:
+    import re
+
+    text = _one_line(e.format_message())
+    if language() == "en":
+        return text
+    for pattern, msgid in _CLICK_ERRORS:
+        m = re.fullmatch(pattern, text)
+        if m:
+            return _(msgid).format(*m.groups())
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run `ar` with ``argv``; return the exit code. Errors become one line on stderr."""
+    """Run `ar` with ``argv``; return the exit code. Errors become one line on stderr, in the run's language."""
     if argv is not None and any("\x00" in a for a in argv):  # execve cannot pass these; a caller in-process can
         sys.stderr.write("error: an argument contains a NUL byte\n")
         return 2
+    try:
+        set_language(_language(sys.argv[1:] if argv is None else argv))
+    except UnknownLanguage as e:
+        set_language("en")
+        _error(f"unknown language {str(e)!r}: use zh or en (--lang or AR_LANG)")
+        return 2
+    set_units("yuan")
     try:
         for attempt in range(RETRIES):
             try:
@@ -250,10 +470,10 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.05 * 2**attempt)
         return 1  # not reached
     except ArError as e:
-        sys.stderr.write(f"error: {_one_line(str(e))}\n")
+        _error(str(e))
         return e.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted\n")
+        _error(_("interrupted"))
         return 130
     except BrokenPipeError:
         return 1
@@ -264,21 +484,22 @@ def main(argv: list[str] | None = None) -> int:
         if "Exit" in kinds:
             return int(getattr(e, "exit_code", 0) or 0)
         if "Abort" in kinds:
-            sys.stderr.write("error: interrupted\n")
+            _error(_("interrupted"))
             return 130
         if "UsageError" in kinds:
             ctx = getattr(e, "ctx", None)
-            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-            sys.stderr.write(f"error: {_one_line(e.format_message())}{hint}\n")
+            hint = _(" (see `{command} --help`)").format(command=ctx.command_path) if ctx is not None else ""
+            _error(_usage_message(e) + hint)
             return 2
         if "ClickException" in kinds or "TyperException" in kinds:
-            sys.stderr.write(f"error: {_one_line(e.format_message())}\n")
+            _error(_usage_message(e))
             return 1
         if os.environ.get("AR_DEBUG"):
             raise
-        sys.stderr.write(
-            f"error: internal error, a bug in arcli ({type(e).__name__}: {_one_line(str(e))[:200]}); "
-            "run again with AR_DEBUG=1 for the traceback\n"
+        _error(
+            _("internal error, a bug in arcli ({kind}: {detail}); run again with AR_DEBUG=1 for the traceback").format(
+                kind=type(e).__name__, detail=_one_line(str(e))[:200]
+            )
         )
         return 1
 

@@ -1,7 +1,9 @@
 """One report value, three renderings: a Rich table for people, JSON and CSV for scripts.
 
 JSON amounts are strings with two decimals ("152300.00") and dates are ISO; tables group thousands and
-right-align amounts. Colour follows Rich: off when stdout is not a terminal or when NO_COLOR is set. User
+right-align amounts. Tables and workbooks are for people: headers and codes (statuses, channels, reasons) in
+the run's language, amounts in its units (``--units wan``); JSON and CSV keep English keys and codes and exact
+amounts for scripts. Colour follows Rich: off when stdout is not a terminal or when NO_COLOR is set. User
 text is never read as Rich markup. CSV text cells that a spreadsheet would run as a formula (= + - @ first)
 get a leading apostrophe.
 """
@@ -27,6 +29,8 @@ from rich.text import Text
 
 from arcli.domain.importing import FORMULA_STARTS, formula_safe
 from arcli.domain.money import format_amount
+from arcli.domain.terms import describe_terms
+from arcli.i18n import _, code, money, pgettext
 
 
 class Format(enum.StrEnum):
@@ -38,8 +42,15 @@ class Format(enum.StrEnum):
 @dataclass(frozen=True)
 class Col:
     key: str
-    header: str
+    header: str  # an English msgid: shown translated
     kind: str = "text"  # text | money | date | int | num (a number already formatted, e.g. a rate)
+    vocab: str | None = None  # the values are codes of this vocabulary (arcli.i18n.VOCABULARIES): shown translated
+    context: str | None = None  # gettext context of the header, where one English word has two Chinese ones
+
+    @property
+    def title(self) -> str:
+        """The header in the run's language."""
+        return pgettext(self.context, self.header) if self.context else _(self.header)
 
 
 def console() -> Console:
@@ -70,13 +81,17 @@ def _plain(value: Any, kind: str) -> Any:
     return value
 
 
-def _cell(value: Any, kind: str) -> Text:
+def _cell(value: Any, kind: str, vocab: str | None = None) -> Text:
     if value is None:
         return Text("")
     if kind == "money":
-        return Text(format_amount(value), style="red" if value < 0 else "")
+        return Text(money(value), style="red" if value < 0 else "")
     if isinstance(value, dt.date):
         return Text(value.isoformat())
+    if vocab == "terms":
+        return Text(describe_terms(str(value)))
+    if vocab:
+        return Text(code(vocab, str(value)))
     return Text(str(value))
 
 
@@ -120,19 +135,21 @@ def table(
     for c in cols:
         right = c.kind in ("money", "int", "num")
         # numbers and dates are never cut (at their widest); text keeps up to 24 cells (CJK counts double), then wraps
-        widest = max((_cell(r.get(c.key), c.kind).cell_len for r in everything), default=0)
-        fixed = max(widest, cell_len(c.header))
+        widest = max((_cell(r.get(c.key), c.kind, c.vocab).cell_len for r in everything), default=0)
+        header = c.title
+        fixed = max(widest, cell_len(header))
         t.add_column(
-            c.header,
+            header,
             justify="right" if right else "left",
             no_wrap=c.kind != "text",
+            overflow="fold",  # text too long for its line is folded, never cut short with an ellipsis
             min_width=min(24, fixed) if c.kind == "text" else fixed,
         )
     for r in rows:
-        t.add_row(*(_cell(r.get(c.key), c.kind) for c in cols))
+        t.add_row(*(_cell(r.get(c.key), c.kind, c.vocab) for c in cols))
     if totals is not None:
         t.add_section()
-        t.add_row(*(_cell(totals.get(c.key), c.kind) for c in cols), style="bold")
+        t.add_row(*(_cell(totals.get(c.key), c.kind, c.vocab) for c in cols), style="bold")
     return t
 
 
@@ -168,7 +185,7 @@ def say(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
 
 
 def _is_number(value: Any) -> bool:
@@ -188,10 +205,12 @@ class Sheet:
     totals: dict[str, Any] | None = None
 
 
-def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False) -> str:
+def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False, for_people: bool = True) -> str:
     """Write a formatted workbook atomically (a temporary file renamed into place); refuse to overwrite
     without ``force``. Amounts are numbers with two decimals and thousands separators, dates are dates, the
     header row is frozen, the totals row bold, and no cell is ever a formula (text starting with = stays text).
+    A workbook ``for_people`` has headers and codes in the run's language; otherwise (an export to re-import)
+    they stay as they are.
     """
     import tempfile
     from decimal import Decimal
@@ -205,14 +224,14 @@ def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False) -> st
 
     target = Path(path).expanduser()
     if target.exists() and not force:
-        raise ArError(f"{target} exists: add --force to replace it")
+        raise ArError(_("{path} exists: add --force to replace it").format(path=target))
     if not target.parent.is_dir():
-        raise ArError(f"no folder {target.parent} to write {target.name} in")
+        raise ArError(_("no folder {folder} to write {name} in").format(folder=target.parent, name=target.name))
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:
         ws = wb.create_sheet(sheet.title[:31])
-        ws.append([c.header for c in sheet.cols])
+        ws.append([c.title if for_people else c.header for c in sheet.cols])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         body = [*sheet.rows, *([sheet.totals] if sheet.totals is not None else [])]
@@ -235,7 +254,7 @@ def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False) -> st
                     cell.value = Decimal(str(value))
                     cell.number_format = "0.00"
                 else:
-                    cell.value = str(value)
+                    cell.value = _cell(value, c.kind, c.vocab).plain if for_people else str(value)
                     cell.data_type = "s"  # never a formula
                     if cell.value[:1] in FORMULA_STARTS:
                         cell.quotePrefix = True  # and it stays text when someone edits it
@@ -244,7 +263,7 @@ def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False) -> st
                 cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
         for n, c in enumerate(sheet.cols, start=1):
-            widest = max([cell_len(c.header), *(cell_len(_cell(r.get(c.key), c.kind).plain) for r in body)])
+            widest = max([cell_len(c.title), *(cell_len(_cell(r.get(c.key), c.kind, c.vocab).plain) for r in body)])
             ws.column_dimensions[get_column_letter(n)].width = min(60, widest + 2)
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False) as tmp:
         tmp_path = Path(tmp.name)

@@ -8,9 +8,10 @@ overdue). Cut-offs ``30,60,90,180,365`` give ``not due, 1-30, 31-60, 61-90, 91-1
 from __future__ import annotations
 
 from arcli.domain.errors import InputError
+from arcli.i18n import N_, _
 
 DEFAULT_CUTOFFS = (30, 60, 90, 180, 365)
-NOT_DUE = "not due"
+NOT_DUE = N_("not due")  # a column label and JSON key; shown translated
 
 
 def parse_cutoffs(text: str) -> tuple[int, ...]:
@@ -18,11 +19,15 @@ def parse_cutoffs(text: str) -> tuple[int, ...]:
     try:
         cutoffs = tuple(int(x) for x in text.replace(" ", "").split(",") if x)
     except ValueError:
-        raise InputError(f"aging buckets must be whole days separated by commas, like 30,60,90: not {text!r}") from None
+        raise InputError(
+            _("aging buckets must be whole days separated by commas, like 30,60,90: not {text!r}").format(text=text)
+        ) from None
     if not cutoffs or any(c < 1 for c in cutoffs) or list(cutoffs) != sorted(set(cutoffs)):
-        raise InputError(f"aging buckets must be increasing whole days of 1 or more, like 30,60,90: not {text!r}")
+        raise InputError(
+            _("aging buckets must be increasing whole days of 1 or more, like 30,60,90: not {text!r}").format(text=text)
+        )
     if len(cutoffs) > 12:
-        raise InputError("at most 12 aging buckets")
+        raise InputError(_("at most 12 aging buckets"))
     return cutoffs
 
 

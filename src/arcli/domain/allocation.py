@@ -11,6 +11,7 @@ from datetime import date
 
 from arcli.domain.errors import Conflict, NotFound
 from arcli.domain.money import format_amount
+from arcli.i18n import _
 
 
 @dataclass(frozen=True)
@@ -69,17 +70,20 @@ def allocate_explicit(
     for req in requests:
         targets = [by_item[req.ref]] if req.ref in by_item else by_delivery.get(req.ref)
         if not targets:
-            raise NotFound(f"no open item {req.ref!r} for this customer")
+            raise NotFound(_("no open item {ref!r} for this customer").format(ref=req.ref))
         open_now = sum(t.open - taken.get(t.id, 0) for t in targets)
         want = open_now if req.amount is None else req.amount
         if req.amount is not None and req.amount > open_now:
             raise Conflict(
-                f"cannot apply {format_amount(req.amount)} to {req.ref}: only {format_amount(open_now)} is open"
+                _("cannot apply {amount} to {ref}: only {open_now} is open").format(
+                    amount=format_amount(req.amount), ref=req.ref, open_now=format_amount(open_now)
+                )
             )
         if req.amount is not None and req.amount > left:
             raise Conflict(
-                f"the payment has only {format_amount(left)} left to apply, not {format_amount(req.amount)} "
-                f"to {req.ref}"
+                _("the payment has only {left} left to apply, not {amount} to {ref}").format(
+                    left=format_amount(left), amount=format_amount(req.amount), ref=req.ref
+                )
             )
         want = min(want, left)
         for t in targets:
@@ -130,7 +134,7 @@ def split_by_room(sides: list[tuple[int, list[tuple[date, int]]]], start: date, 
         if left <= 0:
             break
         room = left
-        for (amount, _), mine in zip(sides, placed, strict=True):
+        for (amount, _history), mine in zip(sides, placed, strict=True):
             if all(a >= 0 for _, a in mine):  # nothing ever given back: the most applied is all of it
                 room = min(room, amount - sum(a for _, a in mine))
                 continue

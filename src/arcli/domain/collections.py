@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from arcli.domain.money import format_amount
+from arcli.i18n import N_, _, money, ngettext
 
 # -- settings ------------------------------------------------------------------------------------------------
 
@@ -25,13 +25,20 @@ class Policy:
 
 
 LEVELS = (
-    "reminder before due",
-    "friendly call",
-    "firm call or visit",
-    "written warning",
-    "stop supply",
-    "legal action",
+    N_("reminder before due"),
+    N_("friendly call"),
+    N_("firm call or visit"),
+    N_("written warning"),
+    N_("stop supply"),
+    N_("legal action"),
 )
+
+
+def level_name(level: int) -> str:
+    """The escalation step's name in the language of this run."""
+    return _(LEVELS[level])
+
+
 GRADES = "ABCD"
 
 # -- promises ------------------------------------------------------------------------------------------------
@@ -136,16 +143,18 @@ def grade(keep_rate_pct: Decimal | None, avg_days_late: Decimal | None, broken_9
     if keep_rate_pct is not None:
         kr = keep_rate_pct
         letters.append("A" if kr >= 90 else "B" if kr >= 70 else "C" if kr >= 40 else "D")
-        reasons.append(f"keeps {kr:.0f}% of promises")
+        reasons.append(_("keeps {rate:.0f}% of promises").format(rate=kr))
     else:
-        reasons.append("no promises yet")
+        reasons.append(_("no promises yet"))
     if avg_days_late is not None:
         d = avg_days_late
         letters.append("A" if d <= 7 else "B" if d <= 20 else "C" if d <= 45 else "D")
-        reasons.append(f"pays {d:.0f} days late on average")
+        reasons.append(_("pays {days:.0f} days late on average").format(days=d))
     letters.append("A" if broken_90d == 0 else "B" if broken_90d == 1 else "C" if broken_90d == 2 else "D")
     if broken_90d:
-        reasons.append(f"{broken_90d} broken promise{'s' if broken_90d > 1 else ''} in 90 days")
+        reasons.append(
+            ngettext("{n} broken promise in 90 days", "{n} broken promises in 90 days", broken_90d).format(n=broken_90d)
+        )
     return Grade(max(letters) if letters else "A", reasons)
 
 
@@ -205,32 +214,34 @@ def priority(s: Situation) -> Decimal:
 
 def action(s: Situation) -> str:
     if s.open_disputes:
-        return "answer the dispute in writing"
+        return _("answer the dispute in writing")
     if s.broken_unanswered:
-        return "call about the broken promise; " + LEVELS[max(s.level, 2)]
+        return _("call about the broken promise; {step}").format(step=level_name(max(s.level, 2)))
     if s.promise_due_today:
-        return "check today's promised payment; call if it has not arrived"
+        return _("check today's promised payment; call if it has not arrived")
     if s.overdue:
-        return LEVELS[max(s.level, 1)]
-    return LEVELS[0]
+        return level_name(max(s.level, 1))
+    return level_name(0)
 
 
 def why(s: Situation) -> str:
     parts = []
     if s.broken_unanswered:
-        parts.append(f"{s.broken_unanswered} broken promise{'s' if s.broken_unanswered > 1 else ''}")
+        n = s.broken_unanswered
+        parts.append(ngettext("{n} broken promise", "{n} broken promises", n).format(n=n))
     if s.promise_due_today:
-        parts.append(f"promised {format_amount(s.promise_due_today)} today")
+        parts.append(_("promised {amount} today").format(amount=money(s.promise_due_today)))
     if s.overdue:
-        parts.append(f"{s.days_overdue} days overdue")
-        parts.append(f"{format_amount(s.overdue)} overdue")
+        parts.append(_("{days} days overdue").format(days=s.days_overdue))
+        parts.append(_("{amount} overdue").format(amount=money(s.overdue)))
     if s.due:
-        parts.append(f"{format_amount(s.due)} falling due")
+        parts.append(_("{amount} falling due").format(amount=money(s.due)))
     if s.open_disputes:
-        parts.append(f"{s.open_disputes} open dispute{'s' if s.open_disputes > 1 else ''}")
+        n = s.open_disputes
+        parts.append(ngettext("{n} open dispute", "{n} open disputes", n).format(n=n))
     if s.follow_up_due and not (s.broken_unanswered or s.promise_due_today):
-        parts.append("follow-up due")
-    parts.append(f"grade {s.grade}")
+        parts.append(_("follow-up due"))
+    parts.append(_("grade {grade}").format(grade=s.grade))
     return " · ".join(parts)
 
 

@@ -17,6 +17,7 @@ from arcli.domain.dates import in_range, parse_date
 from arcli.domain.errors import InputError
 from arcli.domain.money import parse_amount
 from arcli.domain.terms import parse_terms
+from arcli.i18n import _
 
 #: Canonical headers per kind (the first ones are required).
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -60,7 +61,7 @@ _BOMS = (
 
 def _where(data: bytes, pos: int) -> str:
     line = data.count(b"\n", 0, pos) + 1
-    return f"line {line}, byte {pos + 1}"
+    return _("line {line}, byte {byte}").format(line=line, byte=pos + 1)
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -73,27 +74,32 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         try:
             return data.decode(encoding), encoding
         except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}") from None
+            raise InputError(_("unknown encoding {encoding!r}").format(encoding=encoding)) from None
         except UnicodeDecodeError as e:
-            raise InputError(f"not {encoding}: cannot decode at {_where(data, e.start)}") from None
+            raise InputError(
+                _("not {encoding}: cannot decode at {data}").format(encoding=encoding, data=_where(data, e.start))
+            ) from None
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(name), name
             except UnicodeDecodeError as e:
-                raise InputError(f"not valid {name}: cannot decode at {_where(data, e.start)}") from None
+                raise InputError(
+                    _("not valid {name}: cannot decode at {data}").format(name=name, data=_where(data, e.start))
+                ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as e:
         utf8_error = e
     if any(b >= 0x80 for b in data[: utf8_error.start]):
-        raise InputError(f"damaged UTF-8: cannot decode at {_where(data, utf8_error.start)}")
+        raise InputError(_("damaged UTF-8: cannot decode at {data}").format(data=_where(data, utf8_error.start)))
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as e:
         raise InputError(
-            f"neither UTF-8 nor GB18030 (UTF-8 breaks at {_where(data, utf8_error.start)}, GB18030 at "
-            f"{_where(data, e.start)}): give --encoding"
+            _("neither UTF-8 nor GB18030 (UTF-8 breaks at {data}, GB18030 at {data2}): give --encoding").format(
+                data=_where(data, utf8_error.start), data2=_where(data, e.start)
+            )
         ) from None
 
 
@@ -110,7 +116,9 @@ def iter_rows(text: str, delimiter: str | None = None) -> Iterator[list[str]]:
     elif delimiter in ("tab", "\\t"):
         delimiter = "\t"
     if len(delimiter) != 1:
-        raise InputError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
+        raise InputError(
+            _("--delimiter must be one character (or 'tab'), not {delimiter!r}").format(delimiter=delimiter)
+        )
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
@@ -120,7 +128,7 @@ def parse_map(pairs: list[str]) -> dict[str, list[str]]:
     for pair in pairs:
         column, sep, target = pair.rpartition("=")
         if not sep or not column.strip() or not target.strip():
-            raise InputError(f"--map {pair!r}: write COLUMN=FIELD, e.g. --map 客户名称=customer")
+            raise InputError(_("--map {pair!r}: write COLUMN=FIELD, e.g. --map 客户名称=customer").format(pair=pair))
         out.setdefault(column.strip(), []).append(target.strip())
     return out
 
@@ -131,6 +139,7 @@ class Row:
     raw: dict[str, str]  # the file's own columns and values
     fields: dict[str, Any] = field(default_factory=dict)  # typed canonical fields
     error: str | None = None  # "column: reason"
+    conflict: bool = False  # the row clashes with what the ledger (or the file) already holds under its ref
 
 
 def map_header(kind: str, header: list[str], mapping: dict[str, list[str]]) -> tuple[dict[int, list[str]], list[str]]:
@@ -140,10 +149,14 @@ def map_header(kind: str, header: list[str], mapping: dict[str, list[str]]) -> t
     for targets in mapping.values():
         for t in targets:
             if t not in known:
-                raise InputError(f"--map target {t!r} is not a {kind} field: {', '.join((*required, *optional))}")
+                raise InputError(
+                    _("--map target {t!r} is not a {kind} field: {value}").format(
+                        t=t, kind=kind, value=", ".join((*required, *optional))
+                    )
+                )
     for column in mapping:
         if column not in [h.strip() for h in header]:
-            raise InputError(f"--map column {column!r} is not in the file's header")
+            raise InputError(_("--map column {column!r} is not in the file's header").format(column=column))
     columns: dict[int, list[str]] = {}
     ignored = []
     for n, name in enumerate(h.strip().lstrip("\ufeff") for h in header):
@@ -156,8 +169,10 @@ def map_header(kind: str, header: list[str], mapping: dict[str, list[str]]) -> t
     missing = [f for f in required if f not in present]
     if missing:
         raise InputError(
-            f"the {kind} file has no column for {', '.join(missing)}: its header is {', '.join(header)} "
-            f"(rename columns with --map COLUMN=FIELD)"
+            _(
+                "the {kind} file has no column for {value}: its header is {value2} (rename columns with --map "
+                "COLUMN=FIELD)"
+            ).format(kind=kind, value=", ".join(missing), value2=", ".join(header))
         )
     return columns, ignored
 
@@ -167,7 +182,7 @@ def _date(value: str, today: dt.date, fmt: str | None) -> dt.date:
         try:
             return in_range(dt.datetime.strptime(value.strip(), fmt).date(), value)
         except ValueError:
-            raise InputError(f"not a date in the format {fmt}: {value!r}") from None
+            raise InputError(_("not a date in the format {fmt}: {value!r}").format(fmt=fmt, value=value)) from None
     return parse_date(value, today)
 
 
@@ -177,7 +192,7 @@ def validate(kind: str, values: dict[str, str], today: dt.date, date_format: str
     def need(name: str) -> str:
         v = (values.get(name) or "").strip()
         if not v:
-            raise InputError(f"{name}: empty")
+            raise InputError(_("{name}: empty").format(name=name))
         return v
 
     def opt(name: str) -> str | None:
@@ -222,7 +237,9 @@ def validate(kind: str, values: dict[str, str], today: dt.date, date_format: str
         due = opt("due")
         out["due"] = on("due", _date, due, today, date_format) if due else None
         if out["due"] is not None and out["due"] < out["date"]:
-            raise InputError(f"due: {out['due']} is before the delivery date {out['date']}")
+            raise InputError(
+                _("due: {value} is before the delivery date {value2}").format(value=out["due"], value2=out["date"])
+            )
         out["sale"] = opt("sale")
         return out
     applies = opt("applies_to")
@@ -232,7 +249,7 @@ def validate(kind: str, values: dict[str, str], today: dt.date, date_format: str
         return out
     method = (opt("method") or "bank").lower()
     if method not in METHODS:
-        raise InputError(f"method: {method!r} is not one of {', '.join(METHODS)}")
+        raise InputError(_("method: {method!r} is not one of {value}").format(method=method, value=", ".join(METHODS)))
     out["method"] = method
     return out
 
@@ -245,6 +262,6 @@ def _applies(text: str) -> list[tuple[str, int | None]]:
             continue
         ref, sep, amount = part.rpartition("=") if "=" in part else (part, "", "")
         if not ref.strip():
-            raise InputError(f"{part!r} names no ref")
+            raise InputError(_("{part!r} names no ref").format(part=part))
         out.append((ref.strip(), parse_amount(amount) if sep else None))
     return out

@@ -13,6 +13,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from arcli.domain.errors import InputError
+from arcli.i18n import _
 
 #: The largest amount the ledger accepts: 999,999,999,999.99 (keeps every sum far inside 64-bit integers).
 MAX_FEN = 99_999_999_999_999
@@ -27,7 +28,7 @@ def parse_amount(text: str, *, allow_zero: bool = False, allow_negative: bool = 
     s = unicodedata.normalize("NFKC", text or "").strip()  # full-width digits, ￥ and ，→ ASCII forms
     s = s.replace(" ", "")
     if not s:
-        raise InputError("amount is empty: give a number such as 152300, 152,300.50 or 15万")
+        raise InputError(_("amount is empty: give a number such as 152300, 152,300.50 or 15万"))
     sign = ""
     if s[0] in "+-":
         sign, s = s[0], s[1:]
@@ -46,26 +47,34 @@ def parse_amount(text: str, *, allow_zero: bool = False, allow_negative: bool = 
     m = _NUMBER.fullmatch(sign + s)
     if not m:
         raise InputError(
-            f"not an amount: {original!r} (use digits with an optional . and two decimals, "
-            "commas every three digits, ¥ in front or 万 behind: 152,300.50, ¥152300, 15.23万)"
+            _(
+                "not an amount: {original!r} (use digits with an optional . and two decimals, commas every three "
+                "digits, ¥ in front or 万 behind: 152,300.50, ¥152300, 15.23万)"
+            ).format(original=original)
         )
     digits = m.group("int").replace(",", "") + "." + (m.group("frac") or "0")
     try:
         value = Decimal(digits) * scale
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
-        raise InputError(f"not an amount: {original!r}") from None
+        raise InputError(_("not an amount: {original!r}").format(original=original)) from None
     fen = value * 100
     if fen != fen.to_integral_value():
-        raise InputError(f"too many decimals in {original!r}: amounts are exact to the fen (0.01)")
+        raise InputError(
+            _("too many decimals in {original!r}: amounts are exact to the fen (0.01)").format(original=original)
+        )
     result = int(fen)
     if m.group("sign") == "-":
         result = -result
     if result > MAX_FEN or result < -MAX_FEN:
-        raise InputError(f"amount too large: {original!r} (the limit is {format_amount(MAX_FEN)})")
+        raise InputError(
+            _("amount too large: {original!r} (the limit is {MAX_FEN})").format(
+                original=original, MAX_FEN=format_amount(MAX_FEN)
+            )
+        )
     if result == 0 and not allow_zero:
-        raise InputError(f"amount must be more than zero: {original!r}")
+        raise InputError(_("amount must be more than zero: {original!r}").format(original=original))
     if result < 0 and not allow_negative:
-        raise InputError(f"amount must not be negative: {original!r}")
+        raise InputError(_("amount must not be negative: {original!r}").format(original=original))
     return result
 
 
@@ -88,7 +97,7 @@ def split_by_percent(total: int, percents: list[Decimal]) -> list[int]:
     remainders, earlier parts first on ties: 100.00 in thirds is 33.34 + 33.33 + 33.33.
     """
     if sum(percents) != 100:
-        raise InputError(f"instalment percentages must total 100, not {sum(percents)}")
+        raise InputError(_("instalment percentages must total 100, not {percents}").format(percents=sum(percents)))
     exact = [Decimal(total) * p / 100 for p in percents]
     parts = [int(x) for x in exact]  # floor: total and percents are positive
     left = total - sum(parts)

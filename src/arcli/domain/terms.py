@@ -25,8 +25,9 @@ from dateutil.relativedelta import relativedelta
 
 from arcli.domain.errors import InputError
 from arcli.domain.money import split_by_percent
+from arcli.i18n import N_, _, language
 
-GRAMMAR = "terms are prepaid, cod, 'net N', 'eom N', 'eom+Nm', or instalments such as '30% cod, 70% net 60'"
+GRAMMAR = N_("terms are prepaid, cod, 'net N', 'eom N', 'eom+Nm', or instalments such as '30% cod, 70% net 60'")
 MAX_DAYS = 3660
 MAX_MONTHS = 120
 
@@ -50,6 +51,18 @@ class Rule:
             return delivered + relativedelta(day=31) + timedelta(days=self.n)
         return delivered + relativedelta(months=self.n, day=31)  # eom+Nm
 
+    def describe(self) -> str:
+        """The rule in the language of this run (``net 30`` → 发货后30天)."""
+        if self.kind == "prepaid":
+            return _("prepaid")
+        if self.kind == "cod":
+            return _("cash on delivery")
+        if self.kind == "net":
+            return _("net {n} days").format(n=self.n)
+        if self.kind == "eom":
+            return _("end of month + {n} days").format(n=self.n) if self.n else _("end of month")
+        return _("end of the month + {n} months").format(n=self.n)
+
     def __str__(self) -> str:
         if self.kind in ("prepaid", "cod"):
             return self.kind
@@ -68,6 +81,11 @@ class Terms:
         if len(self.parts) == 1:
             return str(self.parts[0][1])
         return ", ".join(f"{_pct(p)}% {rule}" for p, rule in self.parts)
+
+    def describe(self) -> str:
+        if len(self.parts) == 1:
+            return self.parts[0][1].describe()
+        return _(", ").join(f"{_pct(p)}% {rule.describe()}" for p, rule in self.parts)
 
     @property
     def prepaid(self) -> bool:
@@ -89,7 +107,7 @@ def _pct(p: Decimal) -> str:
 def _parse_part(text: str, original: str) -> Rule:
     m = _PART.fullmatch(text.strip())
     if not m:
-        raise InputError(f"unknown terms {original!r}: {GRAMMAR}")
+        raise InputError(_("unknown terms {original!r}: {GRAMMAR}").format(original=original, GRAMMAR=_(GRAMMAR)))
     word = m.group(1)
     if word == "prepaid" or word == "cod":
         return Rule(word)
@@ -102,7 +120,9 @@ def _parse_part(text: str, original: str) -> Rule:
     limit = MAX_MONTHS if rule.kind == "eom+" else MAX_DAYS
     if rule.n > limit:
         raise InputError(
-            f"terms {original!r} reach too far (at most {limit} {'months' if limit == MAX_MONTHS else 'days'})"
+            _("terms {original!r} reach too far (at most {limit} {value})").format(
+                original=original, limit=limit, value=_("months") if limit == MAX_MONTHS else _("days")
+            )
         )
     return rule
 
@@ -113,7 +133,7 @@ def parse_terms(text: str) -> Terms:
     original = text
     s = (text or "").strip().lower().replace("，", ",").replace("％", "%")
     if not s:
-        raise InputError(f"terms are empty: {GRAMMAR}")
+        raise InputError(_("terms are empty: {GRAMMAR}").format(GRAMMAR=_(GRAMMAR)))
     pieces = [p.strip() for p in s.split(",")]
     if len(pieces) == 1 and "%" not in s:
         return Terms(((Decimal(100), _parse_part(s, original)),))
@@ -121,15 +141,30 @@ def parse_terms(text: str) -> Terms:
     for piece in pieces:
         m = _INSTALMENT.fullmatch(piece)
         if not m:
-            raise InputError(f"unknown terms {original!r}: {GRAMMAR}")
+            raise InputError(_("unknown terms {original!r}: {GRAMMAR}").format(original=original, GRAMMAR=_(GRAMMAR)))
         try:
             pct = Decimal(m.group(1))
         except InvalidOperation:  # pragma: no cover - the regex admits only digits
-            raise InputError(f"bad percentage in {original!r}") from None
+            raise InputError(_("bad percentage in {original!r}").format(original=original)) from None
         if pct <= 0:
-            raise InputError(f"instalment percentages must be above zero in {original!r}")
+            raise InputError(_("instalment percentages must be above zero in {original!r}").format(original=original))
         parts.append((pct, _parse_part(m.group(2), original)))
     total = sum(p for p, _ in parts)
     if total != 100:
-        raise InputError(f"instalment percentages in {original!r} total {_pct(total)}%, not 100%")
+        raise InputError(
+            _("instalment percentages in {original!r} total {total}%, not 100%").format(
+                original=original, total=_pct(total)
+            )
+        )
     return Terms(tuple(parts))
+
+
+def describe_terms(text: str | None) -> str:
+    """Terms as people read them: the canonical text in English, words in Chinese (``30% cod, 70% net 60`` →
+    ``30% 货到付款，70% 发货后60天``). Text that does not parse is shown as it is."""
+    if not text or language() == "en":
+        return text or ""
+    try:
+        return parse_terms(text).describe()
+    except InputError:
+        return text

@@ -11,6 +11,7 @@ from pathlib import Path
 from arcli.domain.dates import parse_date
 from arcli.domain.errors import ArError, InputError
 from arcli.domain.money import parse_amount
+from arcli.i18n import _, language
 from arcli.services import collections, customers, entries
 from arcli.services.context import Context, unit_of_work
 from arcli.storage import default_db_path, describe
@@ -33,7 +34,7 @@ def sample_file() -> Path:
     checkout = Path(__file__).resolve().parents[3] / "data" / SAMPLE
     if checkout.is_file():
         return checkout
-    raise ArError(f"the sample ledger {SAMPLE} is missing from this installation")
+    raise ArError(_("the sample ledger {SAMPLE} is missing from this installation").format(SAMPLE=SAMPLE))
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def build_demo(ctx: Context, out: str | None, sample: Path | None = None) -> Dem
     if out is not None:
         path = Path(out).expanduser().absolute()
         if path.exists():
-            raise ArError(f"{path} exists already: `ar demo --out` builds a fresh file, choose another path")
+            raise ArError(
+                _("{path} exists already: `ar demo --out` builds a fresh file, choose another path").format(path=path)
+            )
     else:
         path = default_db_path().with_name("demo.db")
         _remove(path)
@@ -135,12 +138,14 @@ def build_demo(ctx: Context, out: str | None, sample: Path | None = None) -> Dem
                     on = dataclasses.replace(demo, today=parse_date(e["resolved"], ctx.today))
                     collections.resolve_dispute(on, did, e["resolution"])
             else:
-                raise InputError(f"sample ledger: unknown event kind {kind!r}")
+                raise InputError(_("sample ledger: unknown event kind {kind!r}").format(kind=kind))
             counts[kind] += 1
     except BaseException:
         _remove(path)
         raise
-    return DemoResult(path, demo, len(data["customer"]), counts, data.get("story", "").strip())
+    return DemoResult(
+        path, demo, len(data["customer"]), counts, data.get("story_zh" if language() == "zh" else "story", "").strip()
+    )
 
 
 def backup(ctx: Context, target: str, *, force: bool) -> tuple[str, Path]:

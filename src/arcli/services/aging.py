@@ -8,6 +8,7 @@ from typing import Any
 
 from arcli.domain import aging
 from arcli.domain.errors import InputError
+from arcli.i18n import _
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 
@@ -42,9 +43,9 @@ def aging_report(
     customer: str | None = None,
 ) -> AgingReport:
     if basis not in BASES:
-        raise InputError(f"--basis must be one of {', '.join(BASES)}")
+        raise InputError(_("--basis must be one of {value}").format(value=", ".join(BASES)))
     if by not in GROUPINGS:
-        raise InputError(f"--by must be one of {', '.join(GROUPINGS)}")
+        raise InputError(_("--by must be one of {value}").format(value=", ".join(GROUPINGS)))
     with unit_of_work(ctx, write=False) as tx:
         saved = tx.settings().get("aging.buckets")
         cuts = aging.parse_cutoffs(cutoffs or saved or ",".join(map(str, aging.DEFAULT_CUTOFFS)))
@@ -117,13 +118,17 @@ def allowance(ctx: Context, *, cutoffs: str, rates: str, rep: str | None = None)
     try:
         pcts = [Decimal(x) for x in rates.replace(" ", "").split(",") if x]
     except InvalidOperation:
-        raise InputError(f"--rates must be percentages separated by commas, like 1,5,10,25,50: not {rates!r}") from None
+        raise InputError(
+            _("--rates must be percentages separated by commas, like 1,5,10,25,50: not {rates!r}").format(rates=rates)
+        ) from None
     if any(not 0 <= p <= 100 for p in pcts):
-        raise InputError("--rates must each be between 0 and 100")
+        raise InputError(_("--rates must each be between 0 and 100"))
     report = aging_report(ctx, cutoffs=cutoffs, rep=rep)
     if len(pcts) != len(report.columns):
         raise InputError(
-            f"--rates gives {len(pcts)} rates for {len(report.columns)} aging columns ({', '.join(report.columns)})"
+            _("--rates gives {pcts} rates for {columns} aging columns ({value})").format(
+                pcts=len(pcts), columns=len(report.columns), value=", ".join(report.columns)
+            )
         )
     rows = []
     for label, pct in zip(report.columns, pcts, strict=True):

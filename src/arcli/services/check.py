@@ -8,6 +8,7 @@ from typing import Any
 
 from arcli.domain import aging
 from arcli.domain.money import format_amount
+from arcli.i18n import _
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 from arcli.storage import describe
@@ -39,7 +40,11 @@ def check(ctx: Context) -> CheckReport:
         try:
             cuts = aging.parse_cutoffs(saved or ",".join(map(str, aging.DEFAULT_CUTOFFS)))
         except Exception as exc:  # a setting no report could use is a fault of its own
-            report.faults.append(Finding("setting", f"aging.buckets {saved!r} cannot be used: {exc}"))
+            report.faults.append(
+                Finding(
+                    "setting", _("aging.buckets {saved!r} cannot be used: {reason}").format(saved=saved, reason=exc)
+                )
+            )
             cuts = list(aging.DEFAULT_CUTOFFS)
         for basis in ("due", "delivery"):
             buckets = sum(int(r.amount) for r in tx.aging(ctx.today, cuts, basis=basis))
@@ -48,8 +53,14 @@ def check(ctx: Context) -> CheckReport:
                 report.faults.append(
                     Finding(
                         "aging",
-                        f"the aging buckets ({basis} basis) add up to {format_amount(buckets)} but "
-                        f"{format_amount(history)} is open as of {ctx.today}",
+                        (
+                            _("the aging buckets (due basis) add up to {buckets} but {history} is open as of {day}")
+                            if basis == "due"
+                            else _(
+                                "the aging buckets (delivery basis) add up to {buckets} but {history} is open as of "
+                                "{day}"
+                            )
+                        ).format(buckets=format_amount(buckets), history=format_amount(history), day=ctx.today),
                     )
                 )
         report.counts = tx.row_counts()

@@ -13,6 +13,7 @@ from arcli.domain.aging import DEFAULT_CUTOFFS, parse_cutoffs
 from arcli.domain.collections import Policy, Promise, PromiseOutcome
 from arcli.domain.errors import Conflict, InputError, NotFound
 from arcli.domain.records import Customer
+from arcli.i18n import N_, _
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 from arcli.storage import Tx
@@ -24,12 +25,12 @@ STATUSES = ("open", "kept", "partly_kept", "broken", "superseded")
 # -- policy --------------------------------------------------------------------------------------------------
 
 SETTINGS = {
-    "promise.grace_days": "days after a promise's date that payments still count (default 0)",
-    "promise.threshold": "percent of the promised amount that makes it kept (default 100)",
-    "escalation.ladder": "days overdue that start levels 1-5 (default 1,15,30,60,90)",
-    "cadence": "days between follow-ups for grades A,B,C,D (default 14,7,3,1)",
-    "aging.buckets": "the cut-offs of `ar report aging` (default 30,60,90,180,365)",
-    "team.own_customers_only": "PostgreSQL: a rep (database login) sees only their customers: on|off (default off)",
+    "promise.grace_days": N_("days after a promise's date that payments still count (default 0)"),
+    "promise.threshold": N_("percent of the promised amount that makes it kept (default 100)"),
+    "escalation.ladder": N_("days overdue that start levels 1-5 (default 1,15,30,60,90)"),
+    "cadence": N_("days between follow-ups for grades A,B,C,D (default 14,7,3,1)"),
+    "aging.buckets": N_("the cut-offs of `ar report aging` (default 30,60,90,180,365)"),
+    "team.own_customers_only": N_("PostgreSQL: a rep (database login) sees only their customers: on|off (default off)"),
 }
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 
@@ -38,9 +39,15 @@ def _ints(text: str, n: int, key: str) -> tuple[int, ...]:
     try:
         values = tuple(int(x) for x in text.replace(" ", "").split(","))
     except ValueError:
-        raise InputError(f"{key}: give {n} whole numbers separated by commas, not {text!r}") from None
+        raise InputError(
+            _("{key}: give {n} whole numbers separated by commas, not {text!r}").format(key=key, n=n, text=text)
+        ) from None
     if len(values) != n or any(v < 0 for v in values):
-        raise InputError(f"{key}: give {n} whole numbers (0 or more) separated by commas, not {text!r}")
+        raise InputError(
+            _("{key}: give {n} whole numbers (0 or more) separated by commas, not {text!r}").format(
+                key=key, n=n, text=text
+            )
+        )
     return values
 
 
@@ -52,28 +59,34 @@ def parse_setting(key: str, value: str) -> str:
         try:
             pct = Decimal(value.strip().rstrip("%"))
         except InvalidOperation:
-            raise InputError(f"{key}: a percentage such as 100 or 90, not {value!r}") from None
+            raise InputError(
+                _("{key}: a percentage such as 100 or 90, not {value!r}").format(key=key, value=value)
+            ) from None
         if not 0 < pct <= 100:
-            raise InputError(f"{key}: a percentage above 0 and at most 100, not {value!r}")
+            raise InputError(
+                _("{key}: a percentage above 0 and at most 100, not {value!r}").format(key=key, value=value)
+            )
         return format(pct.normalize(), "f")
     if key == "escalation.ladder":
         ladder = _ints(value, 5, key)
         if list(ladder) != sorted(ladder) or ladder[0] < 1:
-            raise InputError(f"{key}: five increasing day counts starting at 1 or more, not {value!r}")
+            raise InputError(
+                _("{key}: five increasing day counts starting at 1 or more, not {value!r}").format(key=key, value=value)
+            )
         return ",".join(map(str, ladder))
     if key == "cadence":
         cadence = _ints(value, 4, key)
         if any(c < 1 for c in cadence):
-            raise InputError(f"{key}: four day counts of 1 or more, not {value!r}")
+            raise InputError(_("{key}: four day counts of 1 or more, not {value!r}").format(key=key, value=value))
         return ",".join(map(str, cadence))
     if key == "aging.buckets":
         return ",".join(map(str, parse_cutoffs(value)))
     if key == "team.own_customers_only":
         word = value.strip().lower()
         if word not in _ON + _OFF:
-            raise InputError(f"{key}: on or off, not {value!r}")
+            raise InputError(_("{key}: on or off, not {value!r}").format(key=key, value=value))
         return "on" if word in _ON else "off"
-    raise InputError(f"unknown setting {key!r}: one of {', '.join(SETTINGS)}")
+    raise InputError(_("unknown setting {key!r}: one of {value}").format(key=key, value=", ".join(SETTINGS)))
 
 
 def load_policy(tx: Tx) -> Policy:
@@ -90,7 +103,7 @@ def load_policy(tx: Tx) -> Policy:
 def set_config(ctx: Context, key: str, value: str | None) -> str | None:
     canonical = parse_setting(key, value) if value is not None else None
     if value is None and key not in SETTINGS:
-        raise InputError(f"unknown setting {key!r}: one of {', '.join(SETTINGS)}")
+        raise InputError(_("unknown setting {key!r}: one of {value}").format(key=key, value=", ".join(SETTINGS)))
     with unit_of_work(ctx, write=True) as tx:
         if key == "team.own_customers_only":
             tx.set_row_security(canonical == "on")
@@ -110,7 +123,7 @@ def show_config(ctx: Context) -> list[tuple[str, str, str]]:
         "aging.buckets": stored.get("aging.buckets", ",".join(map(str, DEFAULT_CUTOFFS))),
         "team.own_customers_only": stored.get("team.own_customers_only", "off"),
     }
-    return [(k, current[k], "set" if k in stored else "default") for k in SETTINGS]
+    return [(k, current[k], N_("set") if k in stored else N_("default")) for k in SETTINGS]
 
 
 # -- promises ------------------------------------------------------------------------------------------------
@@ -186,9 +199,9 @@ def add_promise(
     """Record a promise to pay. A new promise on the same items (or, without items, the customer's open promise
     without items) supersedes the open one it replaces; the chain is kept."""
     if by < ctx.today:
-        raise InputError(f"--by {by} is in the past: a promise is to pay from today on")
+        raise InputError(_("--by {by} is in the past: a promise is to pay from today on").format(by=by))
     if grace_days is not None and not 0 <= grace_days <= 365:
-        raise InputError("--grace must be between 0 and 365 days")
+        raise InputError(_("--grace must be between 0 and 365 days"))
     with unit_of_work(ctx, write=True) as tx:
         customer = resolve(tx, customer_key)
         policy = load_policy(tx)
@@ -199,7 +212,11 @@ def add_promise(
             }
             for ref in refs:
                 if ref not in open_refs:
-                    raise NotFound(f"--items {ref}: no open item or delivery {ref!r} of {customer.name}")
+                    raise NotFound(
+                        _("--items {ref}: no open item or delivery {ref!r} of {name}").format(
+                            ref=ref, name=customer.name
+                        )
+                    )
         key = ";".join(refs) or None
         rows, outcomes = _outcomes(tx, customer.id, ctx.today, policy)
         replaced = [r.id for r, o in zip(rows, outcomes, strict=True) if o.status == "open" and r.items == key]
@@ -223,7 +240,9 @@ def list_promises(
     ctx: Context, *, status: str | None = None, customer: str | None = None, rep: str | None = None
 ) -> list[PromiseView]:
     if status is not None and status not in STATUSES:
-        raise InputError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+        raise InputError(
+            _("unknown status {status!r}: one of {value}").format(status=status, value=", ".join(STATUSES))
+        )
     with unit_of_work(ctx, write=False) as tx:
         policy = load_policy(tx)
         if customer is not None:
@@ -249,7 +268,7 @@ def show_promise(ctx: Context, promise_id: int) -> PromiseView:
     with unit_of_work(ctx, write=False) as tx:
         rows = tx.promises(promise_id=promise_id)
         if not rows:
-            raise NotFound(f"no promise {promise_id}")
+            raise NotFound(_("no promise {promise_id}").format(promise_id=promise_id))
         views = promise_views(tx, rows[0].customer_id, ctx.today, load_policy(tx))
     return next(v for v in views if v.id == promise_id)
 
@@ -267,9 +286,11 @@ def add_contact(
     next_date: dt.date | None = None,
 ) -> tuple[str, dt.date | None]:
     if channel not in CHANNELS:
-        raise InputError(f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}")
+        raise InputError(
+            _("unknown channel {channel!r}: one of {value}").format(channel=channel, value=", ".join(CHANNELS))
+        )
     if next_date is not None and next_date < ctx.today:
-        raise InputError(f"--next {next_date} is in the past")
+        raise InputError(_("--next {next_date} is in the past").format(next_date=next_date))
     with unit_of_work(ctx, write=True) as tx:
         customer = resolve(tx, customer_key)
         tx.insert_contact(
@@ -305,13 +326,15 @@ def add_dispute(
     note: str | None = None,
 ) -> int:
     if reason not in REASONS:
-        raise InputError(f"unknown reason {reason!r}: one of {', '.join(REASONS)}")
+        raise InputError(_("unknown reason {reason!r}: one of {value}").format(reason=reason, value=", ".join(REASONS)))
     with unit_of_work(ctx, write=True) as tx:
         customer = resolve(tx, customer_key)
         for ref in items or []:
             found = tx.item_lookup(ref)
             if found is None or found.customer_id != customer.id:
-                raise NotFound(f"--items {ref}: no item or delivery {ref!r} of {customer.name}")
+                raise NotFound(
+                    _("--items {ref}: no item or delivery {ref!r} of {name}").format(ref=ref, name=customer.name)
+                )
         return tx.insert_dispute(
             customer_id=customer.id,
             reason=reason,
@@ -327,15 +350,19 @@ def add_dispute(
 def resolve_dispute(ctx: Context, dispute_id: int, resolution: str) -> Any:
     resolution = (resolution or "").strip()
     if not resolution:
-        raise InputError("--resolution is empty: a dispute is closed with a written answer")
+        raise InputError(_("--resolution is empty: a dispute is closed with a written answer"))
     with unit_of_work(ctx, write=True) as tx:
         rows = tx.disputes(dispute_id=dispute_id)
         if not rows:
-            raise NotFound(f"no dispute {dispute_id}")
+            raise NotFound(_("no dispute {dispute_id}").format(dispute_id=dispute_id))
         if rows[0].resolved_on is not None:
             if rows[0].resolution == resolution:
                 return rows[0]
-            raise Conflict(f"dispute {dispute_id} was resolved already on {rows[0].resolved_on}")
+            raise Conflict(
+                _("dispute {dispute_id} was resolved already on {resolved_on}").format(
+                    dispute_id=dispute_id, resolved_on=rows[0].resolved_on
+                )
+            )
         tx.resolve_dispute(dispute_id, ctx.today, resolution)
         return tx.disputes(dispute_id=dispute_id)[0]
 
@@ -386,10 +413,10 @@ class Standing:
     @property
     def next_step(self) -> str:
         if self.open_disputes:
-            return "answer the dispute in writing"
+            return _("answer the dispute in writing")
         if self.level is None:
-            return "nothing to collect"
-        return rules.LEVELS[self.level]
+            return _("nothing to collect")
+        return rules.level_name(self.level)
 
 
 HISTORY_DAYS = 365  # grades, keep rates and lateness look at the last 12 months
@@ -458,7 +485,7 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
     live = [v for v in views if v.status != "superseded"]
     return Standing(
         level=level,
-        level_name=rules.LEVELS[level] if level is not None else "-",
+        level_name=rules.level_name(level) if level is not None else "-",
         grade=g,
         keep_rate=rate,
         keep_rate_amount=rate_amount,
@@ -496,17 +523,18 @@ def hold_problem(tx: Tx, customer: Customer, day: dt.date, adding: int) -> str |
     policy = load_policy(tx)
     st = standing_of(tx, customer, day, policy)
     if st.on_hold:
-        return f"{customer.name} is on credit hold" + (f" ({st.hold_reason})" if st.hold_reason else "")
+        if st.hold_reason:
+            return _("{customer} is on credit hold ({reason})").format(customer=customer.name, reason=st.hold_reason)
+        return _("{customer} is on credit hold").format(customer=customer.name)
     if st.level is not None and st.level >= 4:
-        return f"{customer.name} is at the '{rules.LEVELS[st.level]}' level"
+        return _("{customer} is at the '{step}' level").format(customer=customer.name, step=rules.level_name(st.level))
     if customer.credit_limit is not None:
         owed = int(tx.balances(day, customer_id=customer.id)[0].open)
         if owed + adding > customer.credit_limit:
             from arcli.domain.money import format_amount
 
-            return (
-                f"{customer.name} would owe {format_amount(owed + adding)}, over the credit limit of "
-                f"{format_amount(customer.credit_limit)}"
+            return _("{customer} would owe {owed}, over the credit limit of {limit}").format(
+                customer=customer.name, owed=format_amount(owed + adding), limit=format_amount(customer.credit_limit)
             )
     return None
 
@@ -539,7 +567,7 @@ def due(
     up, or an open dispute.
     """
     if within < 0:
-        raise InputError("--within must be 0 or more days")
+        raise InputError(_("--within must be 0 or more days"))
     with unit_of_work(ctx, write=False) as tx:
         policy = load_policy(tx)
         exposure = {r.id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
@@ -581,7 +609,7 @@ def due(
             days_overdue=s.days_overdue,
             promise=s.promise_status or "-",
             grade=s.grade,
-            level=rules.LEVELS[s.level],
+            level=rules.level_name(s.level),
             action=rules.action(s),
             why=rules.why(s),
             score=score,

@@ -30,6 +30,7 @@ from arcli.domain.errors import Conflict, InputError, NotFound, RefConflict
 from arcli.domain.money import format_amount
 from arcli.domain.records import Customer
 from arcli.domain.terms import parse_terms
+from arcli.i18n import _, code
 from arcli.services.collections import hold_problem
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
@@ -70,9 +71,11 @@ def _check_ref(ref: str | None) -> str | None:
         return None
     ref = ref.strip()
     if not ref:
-        raise InputError("--ref is empty")
+        raise InputError(_("--ref is empty"))
     if len(ref) > MAX_REF or any(ord(c) < 32 for c in ref) or "=" in ref:
-        raise InputError(f"bad ref {ref!r}: at most {MAX_REF} printable characters, no '='")
+        raise InputError(
+            _("bad ref {ref!r}: at most {MAX_REF} printable characters, no '='").format(ref=ref, MAX_REF=MAX_REF)
+        )
     return ref
 
 
@@ -115,11 +118,14 @@ def check_known(kind: str, ref: str, existing: Any, wanted: dict[str, Any], opti
 
 
 def _refuse_changed(kind: str, ref: str, diffs: list[str]) -> None:
+    fields = ", ".join(diffs)
     raise RefConflict(
-        f"{kind} {ref} exists already with a different {', '.join(diffs)}: use another --ref, "
-        f"or `ar void {kind} {ref}` and record it again"
+        _(
+            "{kind} {ref} exists already with a different {fields}: use another --ref, or `ar void {kind} {ref}` "
+            "and record it again"
+        ).format(kind=kind, ref=ref, fields=fields)
         if kind != "sale"
-        else f"sale {ref} exists already with a different {', '.join(diffs)}: use another --ref"
+        else _("sale {ref} exists already with a different {fields}: use another --ref").format(ref=ref, fields=fields)
     )
 
 
@@ -139,7 +145,7 @@ def _write_allocations(
         for when, part in split_by_room(sides, start, amount):
             rows.append(dict(payment_id=pid, item_id=item.id, amount=part, date=when, created_at=ctx.now))
             applied.append(Applied(pref, item.ref, part, when))
-            for _, history in sides:
+            for _side, history in sides:
                 history.append((when, part))
     tx.insert_allocations(rows)
     return applied
@@ -202,8 +208,10 @@ def _delivery_terms(customer: Customer, sale: Any, terms: str | None) -> str:
     text = terms if terms is not None else (sale.terms if sale is not None and sale.terms else customer.terms)
     if not text:
         raise InputError(
-            f"no payment terms for {customer.name}: pass --terms or --due, "
-            f"or set them with `ar customer edit {customer.name} --terms …`"
+            _(
+                "no payment terms for {name}: pass --terms or --due, or set them with `ar customer edit {name} --terms "
+                "…`"
+            ).format(name=customer.name)
         )
     return str(parse_terms(text))
 
@@ -226,9 +234,9 @@ def add_delivery(
     date = date or ctx.today
     ref = _check_ref(ref)
     if terms is not None and due is not None:
-        raise InputError("give --terms or --due, not both")
+        raise InputError(_("give --terms or --due, not both"))
     if due is not None and due < date:
-        raise InputError(f"--due {due} is before the delivery date {date}")
+        raise InputError(_("--due {due} is before the delivery date {date}").format(due=due, date=date))
     with unit_of_work(ctx, write=True) as tx:
         return post_delivery(
             tx,
@@ -300,9 +308,13 @@ def post_delivery(
     if sale_ref is not None:
         sale = tx.sale_by_ref(sale_ref)
         if sale is None:
-            raise NotFound(f"no sale {sale_ref!r}")
+            raise NotFound(_("no sale {sale_ref!r}").format(sale_ref=sale_ref))
         if sale.customer_id != customer.id:
-            raise Conflict(f"sale {sale_ref} belongs to {tx.customer_by_id(sale.customer_id).name}")
+            raise Conflict(
+                _("sale {sale_ref} belongs to {name}").format(
+                    sale_ref=sale_ref, name=tx.customer_by_id(sale.customer_id).name
+                )
+            )
     canonical, wanted = delivery_fields(customer, sale, amount=amount, date=date, terms=terms, due=due)
     if ref is not None:
         existing = tx.entry_by_ref("delivery", ref)
@@ -314,12 +326,12 @@ def post_delivery(
             return Posted("delivery", ref, customer.name, amount, date, unchanged=True, terms=canonical, items=items)
     problem = hold_problem(tx, customer, date, amount) if holds else None
     if problem and not force:
-        raise Conflict(f"{problem}: deliver anyway with --force")
+        raise Conflict(_("{problem}: deliver anyway with --force").format(problem=problem))
     ref = ref or _new_ref(tx, "delivery")
     rows = delivery_items(wanted, ref)
     for r in rows:
         if tx.ref_taken("item", r["ref"]):
-            raise Conflict(f"an open item {r['ref']} exists already: choose another --ref")
+            raise Conflict(_("an open item {value} exists already: choose another --ref").format(value=r["ref"]))
     entry_id = tx.insert_entry(
         kind="delivery", ref=ref, note=note, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted
     )
@@ -337,13 +349,14 @@ def post_delivery(
         credit_left=sum(c for *_, c in tx.payment_credits(customer.id)),
     )
     if problem:
-        posted.warnings.append(f"delivered with --force although {problem}")
+        posted.warnings.append(_("delivered with --force although {problem}").format(problem=problem))
     if sale is not None:
         delivered = tx.delivered_on_sale(sale.id)
         if delivered > sale.amount:
             posted.warnings.append(
-                f"deliveries on sale {sale.ref} now total {format_amount(delivered)}, "
-                f"more than its {format_amount(sale.amount)}"
+                _("deliveries on sale {ref} now total {delivered}, more than its {amount}").format(
+                    ref=sale.ref, delivered=format_amount(delivered), amount=format_amount(sale.amount)
+                )
             )
     return posted
 
@@ -366,10 +379,14 @@ def _explain_missing(
             continue
         found = tx.item_lookup(req.ref)
         if found is None:
-            raise NotFound(f"{option} {req.ref}: no delivery or item with that ref")
+            raise NotFound(_("{option} {ref}: no delivery or item with that ref").format(option=option, ref=req.ref))
         if found.customer_id != customer.id:
-            raise Conflict(f"{option} {req.ref}: that item belongs to another customer, not {customer.name}")
-        raise Conflict(f"{option} {req.ref}: nothing is open on it (paid or voided)")
+            raise Conflict(
+                _("{option} {ref}: that item belongs to another customer, not {name}").format(
+                    option=option, ref=req.ref, name=customer.name
+                )
+            )
+        raise Conflict(_("{option} {ref}: nothing is open on it (paid or voided)").format(option=option, ref=req.ref))
 
 
 def add_payment(
@@ -386,7 +403,9 @@ def add_payment(
     date = date or ctx.today
     ref = _check_ref(ref)
     if method not in METHODS:
-        raise InputError(f"unknown payment method {method!r}: one of {', '.join(METHODS)}")
+        raise InputError(
+            _("unknown payment method {method!r}: one of {value}").format(method=method, value=", ".join(METHODS))
+        )
     requests = apply or []
     with unit_of_work(ctx, write=True) as tx:
         return post_payment(
@@ -451,9 +470,9 @@ def write_off(
     ref = _check_ref(ref)
     reason = (reason or "").strip()
     if not reason:
-        raise InputError("--reason is empty: say why the debt is written off")
+        raise InputError(_("--reason is empty: say why the debt is written off"))
     if not items:
-        raise InputError("name the items written off with --items REF (a delivery or an item)")
+        raise InputError(_("name the items written off with --items REF (a delivery or an item)"))
     with unit_of_work(ctx, write=True) as tx:
         return post_writeoff(
             tx,
@@ -488,7 +507,11 @@ def post_writeoff(
     _explain_missing(tx, customer, requests, open_now, "--items")
     plan, left = allocate_explicit(amount, requests, open_now)
     if left:
-        raise Conflict(f"the items named have only {format_amount(amount - left)} open: write off at most that much")
+        raise Conflict(
+            _("the items named have only {value} open: write off at most that much").format(
+                value=format_amount(amount - left)
+            )
+        )
     ref = ref or _new_ref(tx, "writeoff")
     wid = tx.insert_entry(kind="writeoff", ref=ref, created_at=ctx.now, command=ctx.command, actor=ctx.actor, **wanted)
     applied = _write_allocations(tx, ctx, [(wid, ref, date, item, amt) for item, amt in plan])
@@ -499,31 +522,41 @@ def post_writeoff(
 def void(ctx: Context, kind: str, ref: str, *, reason: str, date: dt.date | None = None) -> Posted:
     """Reverse a delivery or a payment. The original and the reversal both stay in the history."""
     if kind not in ("delivery", "payment", "writeoff"):
-        raise InputError(f"can void a delivery, a payment or a write-off, not {kind!r}")
+        raise InputError(_("can void a delivery, a payment or a write-off, not {kind!r}").format(kind=kind))
     reason = (reason or "").strip()
     if not reason:
-        raise InputError("--reason is empty: say why, it stays in the history")
+        raise InputError(_("--reason is empty: say why, it stays in the history"))
     with unit_of_work(ctx, write=True) as tx:
         original = tx.entry_by_ref(kind, ref)
         if original is None:
-            raise NotFound(f"no {kind} {ref!r}")
+            raise NotFound(_("no {kind} {ref!r}").format(kind=code("kind", kind), ref=ref))
         customer = tx.customer_by_id(original.customer_id)
         amount = abs(int(original.delta))
         done = tx.reversal_of(original.id)
         if done is not None:
             if done.reason == reason and (date is None or date == done.date):
                 return Posted("void", ref, customer.name, amount, done.date, unchanged=True)
-            raise Conflict(f"{kind} {ref} was voided already on {done.date} ({done.reason})")
+            raise Conflict(
+                _("{kind} {ref} was voided already on {date} ({reason})").format(
+                    kind=code("kind", kind), ref=ref, date=done.date, reason=done.reason
+                )
+            )
         if kind == "delivery":
             written_off = tx.writeoffs_against(original.id)
             if written_off:  # they would be left writing off nothing: the user voids them first, knowingly
                 raise Conflict(
-                    f"delivery {ref} has write-offs against it ({', '.join(written_off)}): "
-                    f"void {'them' if len(written_off) > 1 else 'it'} first (`ar void writeoff REF --reason …`)"
+                    _(
+                        "delivery {ref} has write-offs against it ({value}): void {value2} first (`ar void writeoff "
+                        "REF --reason …`)"
+                    ).format(ref=ref, value=", ".join(written_off), value2="them" if len(written_off) > 1 else "it")
                 )
         when = date or max(ctx.today, original.date)
         if when < original.date:
-            raise InputError(f"cannot void {kind} {ref} on {when}: it is dated {original.date}")
+            raise InputError(
+                _("cannot void {kind} {ref} on {when}: it is dated {date}").format(
+                    kind=code("kind", kind), ref=ref, when=when, date=original.date
+                )
+            )
         rid = tx.insert_entry(
             kind="reversal",
             ref=f"void {kind} {ref}",

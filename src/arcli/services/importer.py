@@ -21,6 +21,7 @@ from arcli.domain import importing
 from arcli.domain.allocation import Request
 from arcli.domain.errors import ArError, InputError, RefConflict
 from arcli.domain.records import Customer
+from arcli.i18n import _
 from arcli.services import entries
 from arcli.services.context import Context, unit_of_work
 from arcli.storage import Tx
@@ -45,7 +46,7 @@ class ImportResult:
 
     @property
     def conflicts(self) -> int:
-        return sum(1 for r in self.errors if r.error and r.error.startswith("conflict: "))
+        return sum(1 for r in self.errors if r.conflict)
 
     @property
     def written(self) -> bool:
@@ -80,14 +81,16 @@ def open_table(
     first sheet of an .xlsx workbook. Rows are produced as they are read: memory does not grow with the file's
     length beyond its own text (CSV) or openpyxl's read-only stream (.xlsx)."""
     if not path.is_file():
-        raise ArError(f"no file {path}")
+        raise ArError(_("no file {path}").format(path=path))
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:
-            raise InputError(f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__})") from None
+            raise InputError(
+                _("{name} is not a readable .xlsx workbook ({name2})").format(name=path.name, name2=type(exc).__name__)
+            ) from None
         ws = wb.worksheets[0]
         total = ws.max_row or 0
         table: Iterator[list[str]] = ([_cell(v) for v in row] for row in ws.iter_rows(values_only=True))
@@ -99,7 +102,7 @@ def open_table(
     numbered = ((n, cells) for n, cells in enumerate(table, start=1) if any(c.strip() for c in cells))
     first = next(numbered, None)
     if first is None:
-        raise InputError(f"{path.name} is empty")
+        raise InputError(_("{name} is empty").format(name=path.name))
     return first[1], numbered, used, max(total - 1, 0)
 
 
@@ -129,7 +132,7 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     if kind not in importing.FIELDS:
-        raise InputError(f"can import {', '.join(importing.FIELDS)}, not {kind!r}")
+        raise InputError(_("can import {value}, not {kind!r}").format(value=", ".join(importing.FIELDS), kind=kind))
     started = time.monotonic()
     file = Path(path).expanduser()
     header, body, used, total = open_table(file, encoding, delimiter)
@@ -213,8 +216,9 @@ class _Poster:
             self.known[key] = found
         return found
 
-    def fail(self, row: importing.Row, error: str) -> None:
-        row.error = error
+    def fail(self, row: importing.Row, error: str, *, conflict: bool = False) -> None:
+        row.error = _("conflict: {problem}").format(problem=error) if conflict else error
+        row.conflict = conflict
         self.result.errors.append(row)
 
     def post(self, rows: list[importing.Row]) -> None:
@@ -237,14 +241,19 @@ class _Poster:
         try:
             c = self.customer(f["customer"])
             if c is None:
-                self.fail(row, f"customer: no customer {f['customer']!r} (add it first, or use --create-customers)")
+                self.fail(
+                    row,
+                    _("customer: no customer {customer!r} (add it first, or use --create-customers)").format(
+                        customer=f["customer"]
+                    ),
+                )
                 return
             if _post_row(self.tx, self.ctx, r.kind, c, f):
                 r.added += 1
             else:
                 r.unchanged += 1
         except RefConflict as e:
-            self.fail(row, f"conflict: {e}")
+            self.fail(row, str(e), conflict=True)
         except ArError as e:
             self.fail(row, str(e))
 
@@ -260,13 +269,23 @@ class _Poster:
             if existing is not None and existing.name == f["name"]:
                 diffs = [k for k, v in given.items() if getattr(existing, k) != v]
                 if diffs:
-                    self.fail(row, f"conflict: customer {f['name']} exists already with a different {', '.join(diffs)}")
+                    self.fail(
+                        row,
+                        _("customer {name} exists already with a different {fields}").format(
+                            name=f["name"], fields=", ".join(diffs)
+                        ),
+                        conflict=True,
+                    )
                 else:
                     self.result.unchanged += 1
                 continue
             code = f.get("code")
             if existing is not None or (code and (code in self.by_name or code in self.by_code)):
-                self.fail(row, f"conflict: the code {code or f['name']!r} exists already for another customer")
+                self.fail(
+                    row,
+                    _("the code {code!r} exists already for another customer").format(code=code or f["name"]),
+                    conflict=True,
+                )
                 continue
             fields = {k: f[k] for k in ("code", "terms", "credit_limit", "rep", "phone", "note")}
             record = Customer(id=0, name=f["name"], **fields)
@@ -333,13 +352,17 @@ class _Poster:
                 try:
                     entries.check_known("payment", ref, existing[ref], wanted, "--apply")
                 except RefConflict as e:
-                    self.fail(row, f"conflict: {e}")
+                    self.fail(row, str(e), conflict=True)
                     continue
                 self.result.unchanged += 1
                 continue
             if ref in seen:
                 if seen[ref] != wanted:
-                    self.fail(row, f"conflict: payment {ref} appears twice in the file with different fields")
+                    self.fail(
+                        row,
+                        _("payment {ref} appears twice in the file with different fields").format(ref=ref),
+                        conflict=True,
+                    )
                 else:
                     self.result.unchanged += 1
                 continue
@@ -435,7 +458,7 @@ class _Poster:
                 slow.append(row)
                 continue
             try:
-                _, wanted = entries.delivery_fields(
+                _fields, wanted = entries.delivery_fields(
                     c, None, amount=f["amount"], date=f["date"], terms=None if f["due"] else f["terms"], due=f["due"]
                 )
             except ArError as e:
@@ -444,13 +467,23 @@ class _Poster:
             if f["ref"] in existing:  # recorded already: the same fields are a no-op, others a conflict
                 diffs = entries.delivery_differences(existing[f["ref"]], wanted)
                 if diffs:
-                    self.fail(row, f"conflict: delivery {f['ref']} exists already with a different {', '.join(diffs)}")
+                    self.fail(
+                        row,
+                        _("delivery {ref} exists already with a different {fields}").format(
+                            ref=f["ref"], fields=", ".join(diffs)
+                        ),
+                        conflict=True,
+                    )
                 else:
                     self.result.unchanged += 1
                 continue
             if f["ref"] in seen:
                 if seen[f["ref"]] != wanted:
-                    self.fail(row, f"conflict: delivery {f['ref']} appears twice in the file with different fields")
+                    self.fail(
+                        row,
+                        _("delivery {ref} appears twice in the file with different fields").format(ref=f["ref"]),
+                        conflict=True,
+                    )
                 else:
                     self.result.unchanged += 1
                 continue
@@ -475,7 +508,7 @@ class _Poster:
             for n, (row, its) in enumerate(planned):
                 if n not in keep:
                     clash = next(i["ref"] for i in its if i["ref"] in taken)
-                    self.fail(row, f"an open item {clash} exists already: choose another ref")
+                    self.fail(row, _("an open item {ref} exists already: choose another ref").format(ref=clash))
             entries_rows = [entries_rows[n] for n in keep]
             items = [items[n] for n in keep]
         tx.insert_deliveries(entries_rows, items)

@@ -12,6 +12,7 @@ from arcli.domain import collections as rules
 from arcli.domain import kpi
 from arcli.domain.errors import InputError
 from arcli.domain.money import format_amount
+from arcli.i18n import _, money
 from arcli.services.collections import _promise, load_policy
 from arcli.services.context import Context, unit_of_work
 
@@ -39,19 +40,19 @@ def month_range(month: str) -> tuple[dt.date, dt.date]:
     try:
         start = dt.datetime.strptime(month, "%Y-%m").date()
     except ValueError:
-        raise InputError(f"--month must be YYYY-MM, not {month!r}") from None
+        raise InputError(_("--month must be YYYY-MM, not {month!r}").format(month=month)) from None
     return start, start + relativedelta(day=31)
 
 
 def show(value: Any, unit: str) -> str:
     if value is None:
-        return "n/a"
+        return _("n/a")
     if unit == "money":
-        return format_amount(value)
+        return money(value)
     if unit == "pct":
         return f"{value}%"
     if unit == "days":
-        return f"{value} days"
+        return _("{value} days").format(value=value)
     return str(value)
 
 
@@ -60,7 +61,7 @@ def collections_report(
 ) -> CollectionsReport:
     """The period's figures for every customer, or only ``rep``'s."""
     if start > end:
-        raise InputError(f"the period starts {start}, after it ends {end}")
+        raise InputError(_("the period starts {start}, after it ends {end}").format(start=start, end=end))
     days = (end - start).days + 1
     before = start - dt.timedelta(days=1)
     with unit_of_work(ctx, write=False) as tx:
@@ -110,81 +111,110 @@ def collections_report(
     dso = kpi.dso(ar_close, s, days)
     best = kpi.dso(cur, s, days)
     figures = [
-        Figure("fell_due", "Fell due in the period", fd, "money", "Σ items whose due date is in the period"),
+        Figure("fell_due", _("Fell due in the period"), fd, "money", _("Σ items whose due date is in the period")),
         Figure(
-            "overdue_at_start", "Overdue at the start", od, "money", f"open on {before} of items due before {start}"
+            "overdue_at_start",
+            _("Overdue at the start"),
+            od,
+            "money",
+            _("open on {before} of items due before {start}").format(before=before, start=start),
         ),
-        Figure("collected", "Collected", col, "money", "Σ payments dated in the period (voided ones excluded)"),
+        Figure("collected", _("Collected"), col, "money", _("Σ payments dated in the period (voided ones excluded)")),
         Figure(
             "collection_rate",
-            "Collection rate (回款率)",
+            _("Collection rate (回款率)"),
             kpi.collection_rate(col, fd, od),
             "pct",
-            f"collected ÷ (fell due + overdue at start) = {format_amount(col)} ÷ "
-            f"({format_amount(fd)} + {format_amount(od)})",
+            _("collected ÷ (fell due + overdue at start) = {col} ÷ ({fd} + {od})").format(
+                col=format_amount(col), fd=format_amount(fd), od=format_amount(od)
+            ),
         ),
-        Figure("written_off", "Written off", total(written), "money", "Σ write-offs dated in the period"),
-        Figure("credit_sales", "Credit sales (deliveries)", s, "money", "Σ deliveries dated in the period"),
-        Figure("opening_ar", "Opening AR", ar_open, "money", f"balance on {before}"),
-        Figure("closing_ar", "Closing AR", ar_close, "money", f"balance on {end} (open items − on-account credit)"),
-        Figure("closing_current_ar", "Closing AR not yet due", cur, "money", f"open on {end}, due {end} or later"),
+        Figure("written_off", _("Written off"), total(written), "money", _("Σ write-offs dated in the period")),
+        Figure("credit_sales", _("Credit sales (deliveries)"), s, "money", _("Σ deliveries dated in the period")),
+        Figure("opening_ar", _("Opening AR"), ar_open, "money", _("balance on {before}").format(before=before)),
+        Figure(
+            "closing_ar",
+            _("Closing AR"),
+            ar_close,
+            "money",
+            _("balance on {end} (open items − on-account credit)").format(end=end),
+        ),
+        Figure(
+            "closing_current_ar",
+            _("Closing AR not yet due"),
+            cur,
+            "money",
+            _("open on {end}, due {end} or later").format(end=end),
+        ),
         Figure(
             "dso",
-            "DSO",
+            _("DSO"),
             dso,
             "days",
-            f"closing AR ÷ credit sales × days = {format_amount(ar_close)} ÷ {format_amount(s)} × {days}",
+            _("closing AR ÷ credit sales × days = {ar_close} ÷ {s} × {days}").format(
+                ar_close=format_amount(ar_close), s=format_amount(s), days=days
+            ),
         ),
         Figure(
             "countback_dso",
-            "Countback DSO",
+            _("Countback DSO"),
             kpi.countback_dso(ar_close, monthly),
             "days",
-            "walk back month by month subtracting each month's sales from the closing AR while AR ≥ sales, "
-            "adding that month's days, then the fraction of the last month (12 months at most)",
+            _(
+                "walk back month by month subtracting each month's sales from the closing AR while AR ≥ sales, adding "
+                "that month's days, then the fraction of the last month (12 months at most)"
+            ),
         ),
         Figure(
             "best_dso",
-            "Best possible DSO",
+            _("Best possible DSO"),
             best,
             "days",
-            f"AR not yet due ÷ credit sales × days = {format_amount(cur)} ÷ {format_amount(s)} × {days}",
+            _("AR not yet due ÷ credit sales × days = {cur} ÷ {s} × {days}").format(
+                cur=format_amount(cur), s=format_amount(s), days=days
+            ),
         ),
         Figure(
             "add",
-            "Average days delinquent",
+            _("Average days delinquent"),
             (dso - best) if dso is not None and best is not None else None,
             "days",
-            "DSO − best possible DSO",
+            _("DSO − best possible DSO"),
         ),
         Figure(
             "cei",
-            "CEI",
+            _("CEI"),
             kpi.cei(ar_open, s, ar_close, cur),
             "pct",
-            f"(opening AR + sales − closing AR) ÷ (opening AR + sales − closing AR not yet due) = "
-            f"({format_amount(ar_open)} + {format_amount(s)} − {format_amount(ar_close)}) ÷ "
-            f"({format_amount(ar_open)} + {format_amount(s)} − {format_amount(cur)})",
+            _(
+                "(opening AR + sales − closing AR) ÷ (opening AR + sales − closing AR not yet due) = ({ar_open} + {s} "
+                "− {ar_close}) ÷ ({ar_open} + {s} − {cur})"
+            ).format(
+                ar_open=format_amount(ar_open),
+                s=format_amount(s),
+                ar_close=format_amount(ar_close),
+                cur=format_amount(cur),
+            ),
         ),
         Figure(
             "promises_ended",
-            "Promises whose window ended",
+            _("Promises whose window ended"),
             len([o for o in outcomes if o.status != "superseded"]),
             "count",
         ),
         Figure(
             "keep_rate_count",
-            "Promise keep rate (count)",
+            _("Promise keep rate (count)"),
             keep_count.quantize(kpi.TWO) if keep_count is not None else None,
             "pct",
-            "kept ÷ promises whose window ended in the period",
+            _("kept ÷ promises whose window ended in the period"),
         ),
         Figure(
             "keep_rate_amount",
-            "Promise keep rate (amount)",
+            _("Promise keep rate (amount)"),
             keep_amount.quantize(kpi.TWO) if keep_amount is not None else None,
             "pct",
-            "amount of kept promises ÷ amount of all that ended",
+            _("amount of kept promises ÷ amount of all that ended"),
         ),
     ]
     reasons: dict[str, dict[str, Any]] = {}
@@ -203,7 +233,7 @@ def collections_report(
     if by is not None:
         groups: dict[str, list[int]] = {}
         for cid, c in customers.items():
-            key = (c.rep or "(no rep)") if by == "rep" else c.name
+            key = (c.rep or _("(no rep)")) if by == "rep" else c.name
             groups.setdefault(key, []).append(cid)
         for key, ids in sorted(groups.items()):
             g = {

@@ -6,6 +6,7 @@ import difflib
 
 from arcli.domain.errors import InputError, NotFound
 from arcli.domain.records import Customer
+from arcli.i18n import _
 from arcli.storage import Tx
 
 
@@ -13,7 +14,7 @@ def resolve(tx: Tx, key: str) -> Customer:
     """A customer by exact name or code; a unique case-insensitive match; else NotFound with suggestions."""
     key = (key or "").strip()
     if not key:
-        raise InputError("customer name is empty")
+        raise InputError(_("customer name is empty"))
     found = tx.customer_by_key(key)
     if found:
         return found
@@ -21,5 +22,9 @@ def resolve(tx: Tx, key: str) -> Customer:
     if len(folded) == 1:
         return folded[0]
     close = difflib.get_close_matches(key, tx.customer_keys(), n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else " (see `ar customer list`)"
-    raise NotFound(f"no customer {key!r}{hint}")
+    hint = (
+        _("; did you mean {names}?").format(names=_(" or ").join(repr(c) for c in close))
+        if close
+        else _(" (see `ar customer list`)")
+    )
+    raise NotFound(_("no customer {key!r}{hint}").format(key=key, hint=hint))

@@ -1,8 +1,10 @@
 """`ar remind`: a ready-to-send message whose tone follows the escalation level.
 
 Templates are plain text files with ``$placeholders`` (Python's ``string.Template``): ``remind-0.txt`` (before
-due) to ``remind-5.txt`` (legal). A file of the same name in ``$AR_TEMPLATES`` or in the user config directory
-(``~/.config/arcli/templates`` on Linux) replaces the bundled one. Placeholders: $customer, $rep, $today,
+due) to ``remind-5.txt`` (legal), and ``remind-0.zh.txt`` … ``remind-5.zh.txt`` in Chinese business style (used
+with ``--lang zh``). A file of the same name in ``$AR_TEMPLATES`` or in the user config directory
+(``~/.config/arcli/templates`` on Linux) replaces the bundled one. Amounts in a reminder are always exact.
+Placeholders: $customer, $rep, $today,
 $overdue_total, $due_total, $next_due, $days, $items, $promise_recap, $deadline.
 """
 
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from arcli.domain.collections import LEVELS
+from arcli.domain.collections import LEVELS, level_name
 from arcli.domain.errors import ArError, InputError
 from arcli.domain.money import format_amount
+from arcli.i18n import _, language, ngettext
 from arcli.services.collections import load_policy, promise_views, standing_of
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
@@ -33,7 +36,7 @@ def template_dirs() -> list[Path]:
 
 
 def load_template(level: int) -> tuple[string.Template, str]:
-    name = f"remind-{level}.txt"
+    name = f"remind-{level}.txt" if language() == "en" else f"remind-{level}.{language()}.txt"
     for d in template_dirs():
         if (d / name).is_file():
             return string.Template((d / name).read_text(encoding="utf-8")), str(d / name)
@@ -51,7 +54,7 @@ class Reminder:
 
 def remind(ctx: Context, customer_key: str, *, level: int | None = None) -> Reminder:
     if level is not None and not 0 <= level < len(LEVELS):
-        raise InputError(f"--level must be 0 to {len(LEVELS) - 1}")
+        raise InputError(_("--level must be 0 to {value}").format(value=len(LEVELS) - 1))
     with unit_of_work(ctx, write=False) as tx:
         customer = resolve(tx, customer_key)
         policy = load_policy(tx)
@@ -59,31 +62,45 @@ def remind(ctx: Context, customer_key: str, *, level: int | None = None) -> Remi
         items = tx.open_items(customer.id, as_of=ctx.today)
         views = promise_views(tx, customer.id, ctx.today, policy)
     if not items:
-        raise ArError(f"{customer.name} owes nothing: no reminder to send")
+        raise ArError(_("{name} owes nothing: no reminder to send").format(name=customer.name))
     level = st.level if level is None else level
     overdue = [i for i in items if i.due < ctx.today]
     upcoming = [i for i in items if i.due >= ctx.today]
     lines = []
     for i in items:
         late = (ctx.today - i.due).days
-        state = f"{late} days overdue" if late > 0 else ("due today" if late == 0 else f"due {i.due}")
-        lines.append(f"  {i.ref:<12} delivered {i.delivered}  due {i.due}  {format_amount(i.open):>14}  ({state})")
+        if late > 0:
+            state = _("{days} days overdue").format(days=late)
+        else:
+            state = _("due today") if late == 0 else _("due {day}").format(day=i.due)
+        lines.append(
+            _("  {ref:<12} delivered {delivered}  due {due}  {amount:>14}  ({state})").format(
+                ref=i.ref, delivered=i.delivered, due=i.due, amount=format_amount(i.open), state=state
+            )
+        )
     live = [v for v in views if v.status != "superseded"]
     recap = ""
     if live:
         p = live[-1]
-        recap = (
-            f"On {p.made_on} you promised to pay {format_amount(p.amount)} by {p.by}; "
-            f"we have received {format_amount(p.paid)} of it."
+        recap = _("On {made} you promised to pay {amount} by {by}; we have received {paid} of it.").format(
+            made=p.made_on, amount=format_amount(p.amount), by=p.by, paid=format_amount(p.paid)
         )
         ended = [v for v in live if v.status in ("kept", "partly_kept", "broken")]
         earlier = [v for v in ended if v is not p]
         if len(earlier) == 1:
-            how = {"kept": "kept in full", "partly_kept": "kept only in part", "broken": "not kept"}
-            recap += f" Your earlier promise was {how[earlier[0].status]}."
+            how = {
+                "kept": _(" Your earlier promise was kept in full."),
+                "partly_kept": _(" Your earlier promise was kept only in part."),
+                "broken": _(" Your earlier promise was not kept."),
+            }
+            recap += how[earlier[0].status]
         elif earlier:
             kept = sum(1 for v in earlier if v.status == "kept")
-            recap += f" Of your {len(earlier)} earlier promises, {kept} {'was' if kept == 1 else 'were'} kept in full."
+            recap += ngettext(
+                " Of your {n} earlier promises, {kept} was kept in full.",
+                " Of your {n} earlier promises, {kept} were kept in full.",
+                kept,
+            ).format(n=len(earlier), kept=kept)
         recap += "\n"
     template, source = load_template(level)
     values = dict(
@@ -101,5 +118,7 @@ def remind(ctx: Context, customer_key: str, *, level: int | None = None) -> Remi
     try:
         text = template.substitute(values)
     except (KeyError, ValueError) as exc:
-        raise ArError(f"template {source} has an unknown or malformed placeholder: {exc}") from None
-    return Reminder(customer.name, level, LEVELS[level], text.rstrip() + "\n", source)
+        raise ArError(
+            _("template {source} has an unknown or malformed placeholder: {exc}").format(source=source, exc=exc)
+        ) from None
+    return Reminder(customer.name, level, level_name(level), text.rstrip() + "\n", source)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from arcli.domain.allocation import OpenItem
 from arcli.domain.errors import InputError
-from arcli.domain.money import format_amount
 from arcli.domain.records import Customer
+from arcli.domain.terms import describe_terms
+from arcli.i18n import _, code, money
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 from arcli.storage import Tx
@@ -73,7 +74,7 @@ def balance(ctx: Context, *, rep: str | None = None, include_settled: bool = Tru
         rows = [r for r in rows if r.open or r.credit]
     rows.sort(key=lambda r: (-r.overdue, -r.open, r.customer))
     totals = BalanceRow(
-        customer="TOTAL",
+        customer="TOTAL",  # shown translated by the CLI
         code=None,
         rep=None,
         open=sum(r.open for r in rows),
@@ -115,9 +116,15 @@ class Statement:
 
 def _details(r, applied: dict[int, list[str]]) -> str:
     if r.kind == "delivery":
-        text = f"due {r.due.isoformat()}" if r.due else f"terms {r.terms}"
+        text = (
+            _("due {day}").format(day=r.due.isoformat())
+            if r.due
+            else _("terms {terms}").format(terms=describe_terms(r.terms))
+        )
     elif r.kind in ("payment", "writeoff"):
-        text = (r.method or "") if r.kind == "payment" else f"bad debt: {r.reason}"
+        text = (
+            code("method", r.method or "") if r.kind == "payment" else _("bad debt: {reason}").format(reason=r.reason)
+        )
         if applied.get(r.id):
             text += " → " + ", ".join(applied[r.id])
     else:
@@ -130,14 +137,14 @@ def _details(r, applied: dict[int, list[str]]) -> str:
 def statement(ctx: Context, key: str, *, start: dt.date | None = None, end: dt.date | None = None) -> Statement:
     end = end or ctx.today
     if start is not None and start > end:
-        raise InputError(f"--from {start} is after --to {end}")
+        raise InputError(_("--from {start} is after --to {end}").format(start=start, end=end))
     with unit_of_work(ctx, write=False) as tx:
         customer = resolve(tx, key)
         opening = tx.balance_before(customer.id, start) if start else 0
         running = opening
         applied: dict[int, list[str]] = {}
         for a in tx.applied_by_payment(customer.id, end):
-            applied.setdefault(a.payment_id, []).append(f"{a.item_ref} {format_amount(int(a.amount))}")
+            applied.setdefault(a.payment_id, []).append(f"{a.item_ref} {money(int(a.amount))}")
         lines = []
         for r in tx.statement_entries(customer.id, start, end):
             running += int(r.delta)

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from arcli.domain.errors import ArError
+from arcli.i18n import _
 
 KEYS = ("db", "database_url", "rep")
 
@@ -56,26 +57,34 @@ def load() -> UserConfig:
         mode = path.stat().st_mode
     except FileNotFoundError:
         if os.environ.get("AR_CONFIG"):
-            raise ArError(f"AR_CONFIG names {path}, which does not exist") from None
+            raise ArError(_("AR_CONFIG names {path}, which does not exist").format(path=path)) from None
         return UserConfig()
     except OSError as exc:
-        raise ArError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+        raise ArError(
+            _("cannot read the config file {path}: {value}").format(path=path, value=exc.strerror or exc)
+        ) from None
     import tomllib
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ArError(f"the config file {path} is not valid TOML: {exc}") from None
+        raise ArError(_("the config file {path} is not valid TOML: {exc}").format(path=path, exc=exc)) from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ArError(f"the config file {path} has unknown key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
+        raise ArError(
+            _("the config file {path} has unknown key(s) {value}; known: {value2}").format(
+                path=path, value=", ".join(unknown), value2=", ".join(KEYS)
+            )
+        )
     for key in KEYS:
         if key in data and not isinstance(data[key], str):
-            raise ArError(f"the config file {path}: {key} must be a string")
+            raise ArError(_("the config file {path}: {key} must be a string").format(path=path, key=key))
     url = data.get("database_url")
     if url and _has_password(url) and mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ArError(
-            f"refusing the config file {path}: it holds a database password and others can read it "
-            f"(mode {stat.S_IMODE(mode):o}); run `chmod 600 {path}`, or keep the password in ~/.pgpass"
+            _(
+                "refusing the config file {path}: it holds a database password and others can read it (mode "
+                "{value:o}); run `chmod 600 {path}`, or keep the password in ~/.pgpass"
+            ).format(path=path, value=stat.S_IMODE(mode))
         )
     return UserConfig(path=path, db=data.get("db"), database_url=url, rep=data.get("rep"))

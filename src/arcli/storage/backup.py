@@ -14,13 +14,14 @@ import sqlite3
 from pathlib import Path
 
 from arcli.domain.errors import ArError, Conflict
+from arcli.i18n import _
 from arcli.storage.engine import BUSY_TIMEOUT_MS, HEAD, REVISIONS, ensure_schema, open_engine, sqlite_path
 
 
 def _sqlite_only(url: str) -> Path:
     path = sqlite_path(url)
     if path is None:
-        raise ArError("backup and restore work on a SQLite ledger; back up a PostgreSQL ledger with pg_dump")
+        raise ArError(_("backup and restore work on a SQLite ledger; back up a PostgreSQL ledger with pg_dump"))
     return path
 
 
@@ -41,7 +42,7 @@ def _private_file(directory: Path, stem: str) -> Path:
             continue
         os.close(fd)
         return candidate
-    raise ArError(f"cannot create a temporary file in {directory}")
+    raise ArError(_("cannot create a temporary file in {directory}").format(directory=directory))
 
 
 def _remove(path: Path) -> None:
@@ -70,7 +71,7 @@ def _copy(src: sqlite3.Connection, dest: Path) -> None:
         out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         problems = [r[0] for r in out.execute("PRAGMA integrity_check")]
         if problems != ["ok"]:
-            raise ArError(f"the copy failed SQLite's integrity check: {problems[0]}")
+            raise ArError(_("the copy failed SQLite's integrity check: {value}").format(value=problems[0]))
     finally:
         out.close()
 
@@ -79,17 +80,17 @@ def backup(url: str, target: Path, *, force: bool) -> Path:
     """Copy the ledger to ``target`` (refused if it exists, unless ``force``). Returns the target's path."""
     source = _sqlite_only(url)
     if not source.exists():
-        raise ArError(f"no ledger at {source} to back up")
+        raise ArError(_("no ledger at {source} to back up").format(source=source))
     target = target.expanduser().absolute()
     if target.exists() or target.is_symlink():
         if target.is_dir():
-            raise ArError(f"{target} is a directory: name the backup file")
+            raise ArError(_("{target} is a directory: name the backup file").format(target=target))
         if target.resolve() == source.resolve():
-            raise ArError("the backup cannot be the ledger itself")
+            raise ArError(_("the backup cannot be the ledger itself"))
         if not force:
-            raise Conflict(f"{target} exists: pass --force to replace it")
+            raise Conflict(_("{target} exists: pass --force to replace it").format(target=target))
     if not target.parent.is_dir():
-        raise ArError(f"no directory {target.parent} for the backup")
+        raise ArError(_("no directory {parent} for the backup").format(parent=target.parent))
     tmp = _private_file(target.parent, target.name)
     try:
         src = _connect(source)
@@ -101,7 +102,7 @@ def backup(url: str, target: Path, *, force: bool) -> Path:
         os.replace(tmp, target)
     except sqlite3.Error as exc:
         _remove(tmp)
-        raise ArError(f"backup failed: {exc}") from None
+        raise ArError(_("backup failed: {exc}").format(exc=exc)) from None
     except BaseException:
         _remove(tmp)
         raise
@@ -113,20 +114,24 @@ def verify_copy(path: Path) -> None:
     try:
         conn = _connect(path, readonly=True)
     except sqlite3.Error as exc:
-        raise ArError(f"{path} cannot be opened as a ledger: {exc}") from None
+        raise ArError(_("{path} cannot be opened as a ledger: {exc}").format(path=path, exc=exc)) from None
     try:
         try:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         except sqlite3.DatabaseError as exc:
-            raise ArError(f"{path} is not a ledger backup: {exc}") from None
+            raise ArError(_("{path} is not a ledger backup: {exc}").format(path=path, exc=exc)) from None
         if problems != ["ok"]:
-            raise ArError(f"{path} is damaged: {problems[0]}")
+            raise ArError(_("{path} is damaged: {value}").format(path=path, value=problems[0]))
         try:
             (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         except (sqlite3.Error, TypeError):
-            raise ArError(f"{path} is not an arcli ledger (it has no schema version)") from None
+            raise ArError(_("{path} is not an arcli ledger (it has no schema version)").format(path=path)) from None
         if revision not in REVISIONS:
-            raise ArError(f"{path} was written by a newer arcli (schema {revision}; this arcli knows up to {HEAD})")
+            raise ArError(
+                _("{path} was written by a newer arcli (schema {revision}; this arcli knows up to {HEAD})").format(
+                    path=path, revision=revision, HEAD=HEAD
+                )
+            )
     finally:
         conn.close()
 
@@ -137,7 +142,11 @@ def _check(engine) -> None:
     with engine.connect() as conn:
         for check in CHECKS:
             for fault in check(conn):
-                raise ArError(f"the backup fails `ar check` ({fault.check}: {fault.message}); nothing restored")
+                raise ArError(
+                    _("the backup fails `ar check` ({check}: {message}); nothing restored").format(
+                        check=fault.check, message=fault.message
+                    )
+                )
 
 
 def restore(url: str, source: Path, *, force: bool) -> Path:
@@ -146,11 +155,13 @@ def restore(url: str, source: Path, *, force: bool) -> Path:
     ledger = _sqlite_only(url)
     source = source.expanduser().absolute()
     if not source.is_file():
-        raise ArError(f"no backup file at {source}")
+        raise ArError(_("no backup file at {source}").format(source=source))
     if ledger.exists() and source.resolve() == ledger.resolve():
-        raise ArError("the backup is the ledger itself")
+        raise ArError(_("the backup is the ledger itself"))
     if ledger.exists() and not force:
-        raise Conflict(f"a ledger exists at {ledger}: pass --force to replace it with the backup")
+        raise Conflict(
+            _("a ledger exists at {ledger}: pass --force to replace it with the backup").format(ledger=ledger)
+        )
     verify_copy(source)
     ledger.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     work = _private_file(ledger.parent, ledger.name + ".restore")
@@ -178,7 +189,7 @@ def restore(url: str, source: Path, *, force: bool) -> Path:
             dest.close()
             src.close()
     except sqlite3.Error as exc:
-        raise ArError(f"restore failed: {exc}") from None
+        raise ArError(_("restore failed: {exc}").format(exc=exc)) from None
     finally:
         _remove(work)
     return ledger

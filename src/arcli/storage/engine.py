@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from arcli.domain.errors import ArError, InputError
+from arcli.i18n import _
 
 #: Every schema revision this arcli knows, oldest first. The last is the one it writes.
 REVISIONS = ("0001", "0002", "0003", "0004", "0005")
@@ -40,7 +41,9 @@ def resolve_url(db_path: str | None, database_url: str | None) -> str:
     """``--db``/``AR_DB`` (a file) wins over ``AR_DATABASE_URL``; else the default file."""
     if db_path:
         if "://" in db_path:  # a URL given where a file was meant: never create a file named after it
-            raise InputError("--db/AR_DB take a file path; give a database URL with --database-url or AR_DATABASE_URL")
+            raise InputError(
+                _("--db/AR_DB take a file path; give a database URL with --database-url or AR_DATABASE_URL")
+            )
         return "sqlite:///" + str(Path(db_path).expanduser().absolute())
     if database_url:
         return database_url
@@ -72,7 +75,9 @@ def _create_file(path: Path) -> None:
     except FileExistsError:
         return
     except OSError as exc:
-        raise ArError(f"cannot create the ledger at {path}: {exc.strerror or exc}") from None
+        raise ArError(
+            _("cannot create the ledger at {path}: {value}").format(path=path, value=exc.strerror or exc)
+        ) from None
     os.close(fd)
 
 
@@ -120,7 +125,7 @@ def connection_error(url: str, exc: BaseException) -> ArError:
         password = None
     if password:
         reason = reason.replace(str(password), "***")
-    return ArError(f"cannot reach the ledger database at {where(url)}: {reason}")
+    return ArError(_("cannot reach the ledger database at {url}: {reason}").format(url=where(url), reason=reason))
 
 
 def open_engine(url: str, *, create: bool) -> Engine:
@@ -128,27 +133,33 @@ def open_engine(url: str, *, create: bool) -> Engine:
     try:
         u = make_url(url)
     except (ArgumentError, ValueError):
-        raise ArError("the database URL cannot be parsed (check AR_DATABASE_URL)") from None
+        raise ArError(_("the database URL cannot be parsed (check AR_DATABASE_URL)")) from None
     path = sqlite_path(url)
     if path is not None:
         if not path.exists():
             if not create:
                 raise LedgerMissing(
-                    f"no ledger at {path}: create one with `ar init` (or `ar customer add …`), "
-                    "or point --db / AR_DB at an existing one"
+                    _(
+                        "no ledger at {path}: create one with `ar init` (or `ar customer add …`), or point --db / "
+                        "AR_DB at an existing one"
+                    ).format(path=path)
                 )
             _create_file(path)
         elif path.is_dir():
-            raise ArError(f"{path} is a directory, not a ledger file")
+            raise ArError(_("{path} is a directory, not a ledger file").format(path=path))
     try:
         engine = create_engine(u)
     except ModuleNotFoundError as exc:
         hint = " (pip install 'arcli[postgres]')" if u.get_backend_name() == "postgresql" else ""
         raise ArError(
-            f"cannot open the ledger database {describe(url)}: its driver {exc.name} is not installed{hint}"
+            _("cannot open the ledger database {url}: its driver {name} is not installed{hint}").format(
+                url=describe(url), name=exc.name, hint=hint
+            )
         ) from None
     except Exception as exc:  # a bad option: say which kind without echoing the URL
-        raise ArError(f"cannot open the ledger database {describe(url)}: {type(exc).__name__}") from None
+        raise ArError(
+            _("cannot open the ledger database {url}: {name}").format(url=describe(url), name=type(exc).__name__)
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
@@ -175,18 +186,23 @@ def ensure_schema(engine: Engine, *, create: bool = True) -> None:
         url = engine.url.render_as_string(hide_password=False)
         if engine.dialect.name != "sqlite" and isinstance(exc, OperationalError):
             raise connection_error(url, exc.orig) from None
-        raise ArError(f"cannot read the ledger {describe(url)}: {str(exc.orig).splitlines()[0]}") from None
+        raise ArError(
+            _("cannot read the ledger {url}: {value}").format(url=describe(url), value=str(exc.orig).splitlines()[0])
+        ) from None
     if current == HEAD:
         return
     if current is None and not create and engine.dialect.name != "sqlite":
         raise LedgerMissing(
-            f"no ledger in the database {describe(engine.url.render_as_string(hide_password=False))}: "
-            "create one with `ar init`"
+            _("no ledger in the database {value}: create one with `ar init`").format(
+                value=describe(engine.url.render_as_string(hide_password=False))
+            )
         )
     if current is not None and current not in REVISIONS:
         raise ArError(
-            f"this ledger was written by a newer arcli (schema {current}; this arcli knows up to {HEAD}): "
-            "upgrade arcli to open it"
+            _(
+                "this ledger was written by a newer arcli (schema {current}; this arcli knows up to {HEAD}): upgrade "
+                "arcli to open it"
+            ).format(current=current, HEAD=HEAD)
         )
     migrate(engine, HEAD)
 

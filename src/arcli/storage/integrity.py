@@ -14,6 +14,7 @@ from sqlalchemy import Date, String, bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from arcli.domain.money import format_amount
+from arcli.i18n import _
 from arcli.storage.models import allocation, entry, item
 from arcli.storage.seal import APPEND_ONLY, SEALED, seal
 
@@ -62,7 +63,7 @@ def _listed(check: str, rows: Iterator[Any], say: Callable[[Any], str]) -> Itera
         if n <= LIMIT:
             yield Fault(check, say(r))
     if n > LIMIT:
-        yield Fault(check, f"… and {n - LIMIT:,} more of the same kind")
+        yield Fault(check, _("… and {value:,} more of the same kind").format(value=n - LIMIT))
 
 
 def database(conn: Connection) -> Iterator[Fault]:
@@ -71,11 +72,13 @@ def database(conn: Connection) -> Iterator[Fault]:
         return
     for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
         if line != "ok":
-            yield Fault("integrity", f"SQLite integrity_check: {line}")
+            yield Fault("integrity", _("SQLite integrity_check: {line}").format(line=line))
     yield from _listed(
         "foreign-key",
         iter(conn.exec_driver_sql("PRAGMA foreign_key_check").all()),
-        lambda r: f"{r[0]} row {r[1]} points to a missing {r[2]} row",
+        lambda r: _("{value} row {value2} points to a missing {value3} row").format(
+            value=r[0], value2=r[1], value3=r[2]
+        ),
     )
 
 
@@ -90,7 +93,7 @@ def guards(conn: Connection) -> Iterator[Fault]:
     else:
         return
     for name in sorted(want - have):
-        yield Fault("audit", f"the guard trigger {name} is missing: posted rows could be changed")
+        yield Fault("audit", _("the guard trigger {name} is missing: posted rows could be changed").format(name=name))
 
 
 def seals(conn: Connection) -> Iterator[Fault]:
@@ -105,9 +108,13 @@ def seals(conn: Connection) -> Iterator[Fault]:
             "audit",
             bad,
             lambda r, what=what: (
-                f"{what} {r.id} ({r.label}) has no seal: it was not written by arcli"
+                _("{what} {id} ({label}) has no seal: it was not written by arcli").format(
+                    what=what, id=r.id, label=r.label
+                )
                 if r.seal is None
-                else f"{what} {r.id} ({r.label}) was changed after it was posted (its seal does not match)"
+                else _("{what} {id} ({label}) was changed after it was posted (its seal does not match)").format(
+                    what=what, id=r.id, label=r.label
+                )
             ),
         )
 
@@ -125,15 +132,17 @@ def allocations(conn: Connection) -> Iterator[Fault]:
                ORDER BY a.id""",
         ),
         lambda r: (
-            f"allocation {r.id} is orphaned: "
+            _("allocation {id} is orphaned: ").format(id=r.id)
             + (
-                f"its payment {r.payment_id} does not exist"
+                _("its payment {payment_id} does not exist").format(payment_id=r.payment_id)
                 if r.pid is None
-                else f"its item {r.item_id} does not exist"
+                else _("its item {item_id} does not exist").format(item_id=r.item_id)
                 if r.iid is None
-                else f"entry {r.payment_id} is a {r.kind}, not a payment"
+                else _("entry {payment_id} is a {kind}, not a payment").format(payment_id=r.payment_id, kind=r.kind)
                 if r.kind not in ("payment", "writeoff")
-                else f"payment {r.payment_id} and item {r.item_id} belong to different customers"
+                else _("payment {payment_id} and item {item_id} belong to different customers").format(
+                    payment_id=r.payment_id, item_id=r.item_id
+                )
             )
         ),
     )
@@ -144,7 +153,9 @@ def allocations(conn: Connection) -> Iterator[Fault]:
             f"""SELECT i.id, i.ref, i.amount, p.s FROM item i JOIN ({_PAID}) p ON p.item_id = i.id
                 WHERE p.s > i.amount OR p.s < 0 ORDER BY i.id""",
         ),
-        lambda r: f"item {r.ref} is over-allocated: {_m(r.s)} applied to an item of {_m(r.amount)}",
+        lambda r: _("item {ref} is over-allocated: {s} applied to an item of {amount}").format(
+            ref=r.ref, s=_m(r.s), amount=_m(r.amount)
+        ),
     )
     yield from _listed(
         "allocation",
@@ -154,7 +165,9 @@ def allocations(conn: Connection) -> Iterator[Fault]:
                 JOIN ({_APPLIED}) a ON a.payment_id = e.id
                 WHERE e.kind IN ('payment', 'writeoff') AND (a.s > -e.delta OR a.s < 0) ORDER BY e.id""",
         ),
-        lambda r: f"{r.kind} {r.ref} is over-allocated: {_m(r.s)} applied from {_m(r.amount)}",
+        lambda r: _("{kind} {ref} is over-allocated: {s} applied from {amount}").format(
+            kind=r.kind, ref=r.ref, s=_m(r.s), amount=_m(r.amount)
+        ),
     )
     # history as of any day: the money standing applied by each day never exceeds the item or the payment
     for side, key, amount, what in (
@@ -175,10 +188,9 @@ def allocations(conn: Connection) -> Iterator[Fault]:
                     ) h ON h.owner = i.id
                     WHERE h.s > {amount} GROUP BY i.id ORDER BY i.id""",
             ),
-            lambda r, what=what: (
-                f"{what.format(ref=r.ref, kind=r.kind)} has {_m(r.s)} applied as of {r.day}, more than its "
-                f"{_m(r.amount)}: that day's history counts a payment twice"
-            ),
+            lambda r, what=what: _(
+                "{value} has {s} applied as of {day}, more than its {amount}: that day's history counts a payment twice"
+            ).format(value=what.format(ref=r.ref, kind=r.kind), s=_m(r.s), day=r.day, amount=_m(r.amount)),
         )
     yield from _listed(
         "allocation",
@@ -189,7 +201,9 @@ def allocations(conn: Connection) -> Iterator[Fault]:
                 WHERE e.kind = 'writeoff' AND e.id NOT IN ({_REVERSED}) AND COALESCE(a.s, 0) <> -e.delta
                 ORDER BY e.id""",
         ),
-        lambda r: f"write-off {r.ref} of {_m(r.amount)} is applied to {_m(r.s)} of items (it must apply all of it)",
+        lambda r: _("write-off {ref} of {amount} is applied to {s} of items (it must apply all of it)").format(
+            ref=r.ref, amount=_m(r.amount), s=_m(r.s)
+        ),
     )
 
 
@@ -203,7 +217,9 @@ def entries(conn: Connection) -> Iterator[Fault]:
                LEFT JOIN item i ON i.entry_id = e.id WHERE e.kind = 'delivery'
                GROUP BY e.id, e.ref, e.delta HAVING COALESCE(SUM(i.amount), 0) <> e.delta ORDER BY e.id""",
         ),
-        lambda r: f"delivery {r.ref} is {_m(r.delta)} but its items add up to {_m(r.items)}",
+        lambda r: _("delivery {ref} is {delta} but its items add up to {items}").format(
+            ref=r.ref, delta=_m(r.delta), items=_m(r.items)
+        ),
     )
     yield from _listed(
         "entry",
@@ -212,7 +228,7 @@ def entries(conn: Connection) -> Iterator[Fault]:
             """SELECT i.id, i.ref, e.kind FROM item i JOIN entry e ON e.id = i.entry_id
                WHERE e.kind <> 'delivery' OR e.customer_id <> i.customer_id ORDER BY i.id""",
         ),
-        lambda r: f"item {r.ref} hangs on a {r.kind} or on another customer's delivery",
+        lambda r: _("item {ref} hangs on a {kind} or on another customer's delivery").format(ref=r.ref, kind=r.kind),
     )
     yield from _listed(
         "reversal",
@@ -225,9 +241,11 @@ def entries(conn: Connection) -> Iterator[Fault]:
                ORDER BY r.id""",
         ),
         lambda r: (
-            f"reversal {r.ref!r} reverses nothing"
+            _("reversal {ref!r} reverses nothing").format(ref=r.ref)
             if r.oid is None
-            else f"reversal {r.ref!r} of {_m(r.delta)} does not net the {r.kind} it reverses ({_m(r.odelta)}) to zero"
+            else _("reversal {ref!r} of {delta} does not net the {kind} it reverses ({odelta}) to zero").format(
+                ref=r.ref, delta=_m(r.delta), kind=r.kind, odelta=_m(r.odelta)
+            )
         ),
     )
     yield from _listed(
@@ -241,7 +259,9 @@ def entries(conn: Connection) -> Iterator[Fault]:
                 SELECT o.kind, o.ref, SUM(a.amount) AS s FROM entry o JOIN allocation a ON a.payment_id = o.id
                 WHERE o.id IN ({_REVERSED}) GROUP BY o.id, o.kind, o.ref HAVING SUM(a.amount) <> 0""",
         ),
-        lambda r: f"{r.kind} {r.ref} is voided but {_m(r.s)} of its allocations still stand",
+        lambda r: _("{kind} {ref} is voided but {s} of its allocations still stand").format(
+            kind=r.kind, ref=r.ref, s=_m(r.s)
+        ),
     )
 
 
@@ -265,9 +285,10 @@ def balances(conn: Connection) -> Iterator[Fault]:
                 WHERE COALESCE(b.v, 0) <> COALESCE(o.v, 0) - COALESCE(k.v, 0)
                 ORDER BY c.name""",
         ),
-        lambda r: (
-            f"{r.name}: the entries give a balance of {_m(r.bal)}, the items and payments "
-            f"{_m(r.owed)} − {_m(r.credit)} = {_m(int(r.owed) - int(r.credit))}"
+        lambda r: _(
+            "{name}: the entries give a balance of {bal}, the items and payments {owed} − {credit} = {value}"
+        ).format(
+            name=r.name, bal=_m(r.bal), owed=_m(r.owed), credit=_m(r.credit), value=_m(int(r.owed) - int(r.credit))
         ),
     )
 
@@ -290,7 +311,9 @@ def derived(conn: Connection) -> Iterator[Fault]:
         yield from _listed(
             "derived",
             _rows(conn, diff),
-            lambda r, table=table, key=key: f"{table} for {key} {r[0]} differs from what the history gives",
+            lambda r, table=table, key=key: _("{table} for {key} {value} differs from what the history gives").format(
+                table=table, key=key, value=r[0]
+            ),
         )
 
 

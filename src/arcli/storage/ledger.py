@@ -42,6 +42,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from arcli.domain.allocation import OpenItem
 from arcli.domain.errors import ArError, Conflict, Retry
 from arcli.domain.records import Customer as CustomerRecord
+from arcli.i18n import _
 from arcli.storage import models
 from arcli.storage.engine import connection_error, ensure_schema, open_engine
 from arcli.storage.seal import sealed
@@ -102,18 +103,20 @@ class Ledger:
             with self.engine.connect().execution_options(**options) as conn, conn.begin():
                 yield Tx(conn)
         except IntegrityError as exc:
-            raise Conflict(f"the ledger refused the change: {_first_line(exc.orig)}") from None
+            raise Conflict(_("the ledger refused the change: {orig}").format(orig=_first_line(exc.orig))) from None
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # serialization failure, deadlock
-                raise Retry(f"the ledger was busy with another writer ({_first_line(exc.orig)})") from None
+                raise Retry(
+                    _("the ledger was busy with another writer ({orig})").format(orig=_first_line(exc.orig))
+                ) from None
             if self.engine.dialect.name != "sqlite" and exc.connection_invalidated:
                 raise connection_error(self.engine.url.render_as_string(hide_password=False), exc.orig) from None
             msg = _first_line(exc.orig)
             if "locked" in msg or "busy" in msg:
-                raise ArError("the ledger is busy: another arcli kept it locked too long; try again") from None
-            raise ArError(f"database error: {msg}") from None
+                raise ArError(_("the ledger is busy: another arcli kept it locked too long; try again")) from None
+            raise ArError(_("database error: {msg}").format(msg=msg)) from None
         except DBAPIError as exc:
-            raise ArError(f"database error: {_first_line(exc.orig)}") from None
+            raise ArError(_("database error: {orig}").format(orig=_first_line(exc.orig))) from None
 
 
 def _first_line(exc: BaseException | None) -> str:
@@ -1177,7 +1180,7 @@ class Tx:
     def set_row_security(self, on: bool) -> None:
         """PostgreSQL: switch the policies of migration 0005 on or off (each rep sees only their customers)."""
         if self.conn.dialect.name != "postgresql":
-            raise ArError("team.own_customers_only needs a PostgreSQL ledger (row-level security)")
+            raise ArError(_("team.own_customers_only needs a PostgreSQL ledger (row-level security)"))
         verb = "ENABLE" if on else "DISABLE"
         for table in ROW_SECURED:
             self.conn.exec_driver_sql(f"ALTER TABLE {table} {verb} ROW LEVEL SECURITY")

@@ -9,6 +9,7 @@ import typer
 from arcli.cli.common import FormatOpt, context
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_csv, emit_json, say
+from arcli.i18n import _, code
 
 
 @app.command("init")
@@ -17,7 +18,7 @@ def init(ctx: typer.Context) -> None:
     from arcli.services.admin import init_ledger
 
     where, revision = init_ledger(context(ctx, "init"))
-    say(f"Ledger ready at {where} (schema {revision})")
+    say(_("Ledger ready at {where} (schema {revision})").format(where=where, revision=revision))
 
 
 @app.command("demo")
@@ -44,16 +45,31 @@ def demo(
     result = build_demo(c, out)
     n = result.counts
     say(
-        f"Built the sample ledger at {result.path} as of {c.today.isoformat()}: {result.customers} customers, "
-        f"{n['delivery']} deliveries, {n['payment']} payments, {n['void']} void, {n['promise']} promises, "
-        f"{n['contact']} contacts, {n['dispute']} disputes."
+        _(
+            "Built the sample ledger at {path} as of {day}: {customers} customers, {deliveries} deliveries, "
+            "{payments} payments, {voids} void, {promises} promises, {contacts} contacts, {disputes} disputes."
+        ).format(
+            path=result.path,
+            day=c.today.isoformat(),
+            customers=result.customers,
+            deliveries=n["delivery"],
+            payments=n["payment"],
+            voids=n["void"],
+            promises=n["promise"],
+            contacts=n["contact"],
+            disputes=n["dispute"],
+        )
     )
     say(result.story)
     say("")
     show_balance(balance(result.context))
     say("")
     show_due(due(result.context, c.today), c.today)
-    say(f"Explore it: export AR_DB={result.path}; then ar due, ar customer show HONGDA, ar ledger 鸿达医药代理")
+    say(
+        _("Explore it: export AR_DB={path}; then ar due, ar customer show HONGDA, ar ledger 鸿达医药代理").format(
+            path=result.path
+        )
+    )
 
 
 @app.command("check")
@@ -83,15 +99,24 @@ def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         emit_csv([Col("check", "check"), Col("message", "message")], [f.__dict__ for f in report.faults])
     else:
         for f in report.faults:
-            say(f"{f.check}: {f.message}")
+            say(f"{code('check', f.check)}: {f.message}")
         if report.ok:
             n = report.counts
             say(
-                f"ok: {report.ledger} passes every check ({n['customer']:,} customers, {n['entry']:,} entries, "
-                f"{n['item']:,} items, {n['allocation']:,} allocations)"
+                _(
+                    "ok: {ledger} passes every check ({customers:,} customers, {entries:,} entries, {items:,} items, "
+                    "{allocations:,} allocations)"
+                ).format(
+                    ledger=report.ledger,
+                    customers=n["customer"],
+                    entries=n["entry"],
+                    items=n["item"],
+                    allocations=n["allocation"],
+                )
             )
     if not report.ok:
-        sys.stderr.write(f"error: {len(report.faults)} fault(s) found in {report.ledger}\n")
+        found = _("{n} fault(s) found in {ledger}").format(n=len(report.faults), ledger=report.ledger)
+        sys.stderr.write(_("error: {message}").format(message=found) + "\n")
         raise typer.Exit(1)
 
 
@@ -115,7 +140,7 @@ def history(
         Col("written", "Written"),
         Col("command", "Command"),
         Col("by", "By"),
-        Col("record", "Record"),
+        Col("record", "Record", vocab="record"),
         Col("ref", "Ref"),
         Col("date", "Date", "date"),
         Col("amount", "Amount", "money"),
@@ -136,7 +161,12 @@ def history(
         )
         for x in lines
     ]
-    emit(fmt, cols, rows, title=f"History of {name}: {len(rows)} record(s), oldest first")
+    emit(
+        fmt,
+        cols,
+        rows,
+        title=_("History of {customer}: {n} record(s), oldest first").format(customer=name, n=len(rows)),
+    )
 
 
 @app.command("backup")
@@ -152,7 +182,7 @@ def backup(
     from arcli.services.admin import backup as run
 
     where, path = run(context(ctx, "backup"), target, force=force)
-    say(f"Backed up {where} to {path} ({path.stat().st_size:,} bytes)")
+    say(_("Backed up {where} to {path} ({size:,} bytes)").format(where=where, path=path, size=path.stat().st_size))
 
 
 @app.command("restore")
@@ -168,4 +198,4 @@ def restore(
     from arcli.services.admin import restore as run
 
     source_path, ledger = run(context(ctx, "restore"), source, force=force)
-    say(f"Restored {ledger} from {source_path}")
+    say(_("Restored {ledger} from {source_path}").format(ledger=ledger, source_path=source_path))

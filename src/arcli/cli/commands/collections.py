@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
@@ -11,36 +10,20 @@ from typer.core import TyperGroup
 from arcli.cli.common import FormatOpt, NoteOpt, RepFilterOpt, amount, context, day
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
-from arcli.domain.money import format_amount as fa
+from arcli.domain.errors import InputError
+from arcli.i18n import N_, VOCABULARIES, _, code, ngettext, parse_code, words_for
+from arcli.i18n import money as fa
 
 
-class Channel(enum.StrEnum):
-    call = "call"
-    visit = "visit"
-    sms = "sms"
-    wechat = "wechat"
-    email = "email"
-    letter = "letter"
-    legal = "legal"
-
-
-class Reason(enum.StrEnum):
-    quality = "quality"
-    service = "service"
-    promotion = "promotion"
-    downstream = "downstream"
-    cash = "cash"
-    documents = "documents"
-    price = "price"
-    other = "other"
-
-
-class Status(enum.StrEnum):
-    open = "open"
-    kept = "kept"
-    partly_kept = "partly_kept"
-    broken = "broken"
-    superseded = "superseded"
+def _code(vocabulary: str, text: str, what: str) -> str:
+    """A code typed in English or Chinese (`电话` → call); an unknown word is one line naming the accepted ones."""
+    found = parse_code(vocabulary, text)
+    if found is None:
+        accepted = ", ".join("/".join(words_for(vocabulary, c)[:2]) for c in VOCABULARIES[vocabulary])
+        raise InputError(
+            _("{what}: {value!r} is not one of {accepted}").format(what=_(what), value=text, accepted=accepted)
+        )
+    return found
 
 
 CustomerArg = Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer name or code.")]
@@ -55,13 +38,18 @@ PROMISE_COLS = [
     Col("id", "#", "int"),
     Col("customer", "Customer"),
     Col("amount", "Amount", "money"),
-    Col("by", "By", "date"),
-    Col("status", "Status"),
+    Col("by", "Pay by", "date"),
+    Col("status", "Status", vocab="promise"),
     Col("paid", "Paid", "money"),
     Col("chain", "Chain"),
     Col("items", "Items"),
     Col("note", "Note"),
 ]
+
+
+def _ordinal(n: int) -> str:
+    """English ordinals for the chain of promises; the Chinese messages say 第 {n} 次 with the number."""
+    return {2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
 
 
 def _promise_row(v) -> dict:
@@ -73,14 +61,12 @@ def _promise_row(v) -> dict:
         by=v.by,
         status=v.status,
         paid=v.paid,
-        chain=f"{_ordinal(nth)} promise" + (" on these items" if v.items else "") if nth > 1 else "",
+        chain=(_("{nth} promise on these items") if v.items else _("{nth} promise")).format(nth=_ordinal(nth), n=nth)
+        if nth > 1
+        else "",
         items=", ".join(v.items),
         note=v.note,
     )
-
-
-def _ordinal(n: int) -> str:
-    return {2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
 
 
 @promise_app.command("add")
@@ -112,17 +98,30 @@ def promise_add(
         emit_json(plain_rows(PROMISE_COLS, [_promise_row(v)])[0])
         return
     say(
-        f"Promise {v.id}: {v.customer} will pay {fa(v.amount)} by {v.by}"
-        + (f" (+{v.grace_days} days grace)" if v.grace_days else "")
+        _("Promise {id}: {customer} will pay {amount} by {by}").format(
+            id=v.id, customer=v.customer, amount=fa(v.amount), by=v.by
+        )
+        + (_(" (+{days} days grace)").format(days=v.grace_days) if v.grace_days else "")
     )
     if len(v.chain) > 1:
-        say(f"  {_ordinal(len(v.chain))} promise in a row (supersedes #{v.chain[-2]}): track it, don't believe it")
+        say(
+            _("  {nth} promise in a row (supersedes #{previous}): track it, don't believe it").format(
+                nth=_ordinal(len(v.chain)), n=len(v.chain), previous=v.chain[-2]
+            )
+        )
 
 
 @promise_app.command("list")
 def promise_list(
     ctx: typer.Context,
-    status: Annotated[Status | None, typer.Option("--status", help="Only promises with this status.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            help="Only promises with this status: open, kept, partly_kept, broken or superseded (or in Chinese).",
+        ),
+    ] = None,
     customer: CustomerOpt = None,
     rep: RepFilterOpt = None,
     fmt: FormatOpt = Format.table,
@@ -130,8 +129,10 @@ def promise_list(
     """Promises and how they stand today: open, kept, partly_kept, broken or superseded."""
     from arcli.services.collections import list_promises
 
-    views = list_promises(context(ctx), status=status.value if status else None, customer=customer, rep=rep)
-    emit(fmt, PROMISE_COLS, [_promise_row(v) for v in views], title=f"{len(views)} promises")
+    status = _code("promise", status, "--status") if status else None
+    views = list_promises(context(ctx), status=status, customer=customer, rep=rep)
+    title = ngettext("{n} promise", "{n} promises", len(views)).format(n=len(views))
+    emit(fmt, PROMISE_COLS, [_promise_row(v) for v in views], title=title)
 
 
 @promise_app.command("show")
@@ -146,15 +147,23 @@ def promise_show(
     if fmt is not Format.table:
         emit_json(plain_rows(PROMISE_COLS, [row])[0] | {"chain_ids": v.chain, "made_on": v.made_on.isoformat()})
         return
-    say(f"Promise {v.id}: {v.customer}, {fa(v.amount)} by {v.by} — {v.status}")
-    say(f"  made on {v.made_on}; payments count from then through {v.by} + {v.grace_days} days grace")
-    say(f"  paid towards it: {fa(v.paid)}")
+    say(
+        _("Promise {id}: {customer}, {amount} by {by} — {status}").format(
+            id=v.id, customer=v.customer, amount=fa(v.amount), by=v.by, status=code("promise", v.status)
+        )
+    )
+    say(
+        _("  made on {made}; payments count from then through {by} + {days} days grace").format(
+            made=v.made_on, by=v.by, days=v.grace_days
+        )
+    )
+    say(_("  paid towards it: {amount}").format(amount=fa(v.paid)))
     if v.items:
-        say(f"  items: {', '.join(v.items)}")
+        say(_("  items: {items}").format(items=", ".join(v.items)))
     if len(v.chain) > 1:
         say(f"  {row['chain']}: " + " → ".join(f"#{i}" for i in v.chain))
     if v.note:
-        say(f"  note: {v.note}")
+        say(_("  note: {note}").format(note=v.note))
 
 
 # -- contact log -----------------------------------------------------------------------------------------------
@@ -179,7 +188,7 @@ app.add_typer(log_app, name="log")
 CONTACT_COLS = [
     Col("date", "Date", "date"),
     Col("customer", "Customer"),
-    Col("channel", "Channel"),
+    Col("channel", "Channel", vocab="channel"),
     Col("outcome", "Outcome"),
     Col("note", "Note"),
     Col("next", "Next", "date"),
@@ -190,7 +199,12 @@ CONTACT_COLS = [
 def log_add(
     ctx: typer.Context,
     customer: CustomerArg,
-    channel: Annotated[Channel, typer.Argument(help="call, visit, sms, wechat, email, letter or legal.")],
+    channel: Annotated[
+        str,
+        typer.Argument(
+            metavar="CHANNEL", help="call, visit, sms, wechat, email, letter or legal (电话, 拜访, 短信, 微信, …)."
+        ),
+    ],
     note: NoteOpt = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="What came of it.")] = None,
     next_: Annotated[str | None, typer.Option("--next", metavar="DATE", help="When to follow up next.")] = None,
@@ -198,10 +212,15 @@ def log_add(
     """Record a call, visit or message to a customer."""
     from arcli.services.collections import add_contact
 
+    channel = _code("channel", channel, "CHANNEL")
     name, nxt = add_contact(
-        context(ctx, "log"), customer, channel.value, note=note, outcome=outcome, next_date=day(next_, ctx, "--next")
+        context(ctx, "log"), customer, channel, note=note, outcome=outcome, next_date=day(next_, ctx, "--next")
     )
-    say(f"Logged {channel.value} with {name}" + (f"; next follow-up {nxt}" if nxt else ""))
+    said = code("channel", channel)
+    if nxt:
+        say(_("Logged {channel} with {customer}; next follow-up {next}").format(channel=said, customer=name, next=nxt))
+    else:
+        say(_("Logged {channel} with {customer}").format(channel=said, customer=name))
 
 
 @log_app.command("list")
@@ -219,7 +238,7 @@ def log_list(
         dict(date=r.date, customer=r.customer, channel=r.channel, outcome=r.outcome, note=r.note, next=r.next_date)
         for r in list_contacts(context(ctx), customer=customer, limit=limit, rep=rep)
     ]
-    emit(fmt, CONTACT_COLS, rows, title="Contact log")
+    emit(fmt, CONTACT_COLS, rows, title=_("Contact log"))
 
 
 # -- disputes ------------------------------------------------------------------------------------------------
@@ -232,11 +251,11 @@ app.add_typer(dispute_app, name="dispute")
 DISPUTE_COLS = [
     Col("id", "#", "int"),
     Col("customer", "Customer"),
-    Col("reason", "Reason"),
+    Col("reason", "Reason", vocab="reason"),
     Col("amount", "Amount", "money"),
     Col("items", "Items"),
     Col("opened", "Opened", "date"),
-    Col("status", "Status"),
+    Col("status", "Status", vocab="dispute"),
     Col("resolution", "Resolution"),
     Col("note", "Note"),
 ]
@@ -261,7 +280,12 @@ def dispute_add(
     ctx: typer.Context,
     customer: CustomerArg,
     reason: Annotated[
-        Reason, typer.Option("--reason", help="quality, service, promotion, downstream, cash, documents, price, other.")
+        str,
+        typer.Option(
+            "--reason",
+            metavar="REASON",
+            help="quality, service, promotion, downstream, cash, documents, price, other (质量问题, 下游未回款, …).",
+        ),
     ],
     items: Annotated[
         list[str] | None, typer.Option("--items", metavar="REF", help="Disputed items (repeatable).")
@@ -272,15 +296,20 @@ def dispute_add(
     """Record a dispute or excuse. Disputed items keep aging and stay on the morning list."""
     from arcli.services.collections import add_dispute
 
+    reason = _code("reason", reason, "--reason")
     did = add_dispute(
         context(ctx, "dispute add"),
         customer,
-        reason.value,
+        reason,
         items=items,
         amount=amount(amount_, "--amount") if amount_ else None,
         note=note,
     )
-    say(f"Dispute {did} opened ({reason.value}): answer it in writing with `ar dispute resolve {did} --resolution …`")
+    say(
+        _("Dispute {id} opened ({reason}): answer it in writing with `ar dispute resolve {id} --resolution …`").format(
+            id=did, reason=code("reason", reason)
+        )
+    )
 
 
 @dispute_app.command("resolve")
@@ -293,7 +322,11 @@ def dispute_resolve(
     from arcli.services.collections import resolve_dispute
 
     r = resolve_dispute(context(ctx, "dispute resolve"), dispute_id, resolution)
-    say(f"Dispute {r.id} of {r.customer} resolved on {r.resolved_on}: {r.resolution}")
+    say(
+        _("Dispute {id} of {customer} resolved on {day}: {resolution}").format(
+            id=r.id, customer=r.customer, day=r.resolved_on, resolution=r.resolution
+        )
+    )
 
 
 @dispute_app.command("list")
@@ -308,7 +341,7 @@ def dispute_list(
     from arcli.services.collections import list_disputes
 
     rows = [_dispute_row(r) for r in list_disputes(context(ctx), open_only=open_only, customer=customer, rep=rep)]
-    emit(fmt, DISPUTE_COLS, rows, title="Disputes")
+    emit(fmt, DISPUTE_COLS, rows, title=_("Disputes"))
 
 
 # -- the morning list ----------------------------------------------------------------------------------------
@@ -319,7 +352,7 @@ DUE_COLS = [
     Col("overdue", "Overdue", "money"),
     Col("due", "Due", "money"),
     Col("days_overdue", "Days", "int"),
-    Col("promise", "Promise"),
+    Col("promise", "Promise", vocab="promise"),
     Col("grade", "Grade"),
     Col("level", "Level"),
     Col("action", "Action"),
@@ -349,7 +382,7 @@ def due_cmd(
     """Who to chase today, in what order, and why."""
     from arcli.services.collections import due
 
-    w = day(when, ctx, "WHEN")
+    w = day(when, ctx, N_("WHEN"))
     show_due(due(context(ctx), w, within=within, rep=rep, limit=limit or None), w, fmt, shown=limit)
 
 
@@ -373,19 +406,18 @@ def show_due(due_rows, w, fmt: Format = Format.table, shown: int | None = None) 
             c for c in DUE_COLS if c.key not in ("action", "why") and (c.key != "due" or any(r["due"] for r in rows))
         ]
         cols.append(Col("todo", "Action / why"))
-        people = [r | {"todo": f"{r['action']}\n  why: {r['why']}"} for r in rows]
+        people = [r | {"todo": _("{action}\n  why: {why}").format(action=r["action"], why=r["why"])} for r in rows]
         caption = (
-            f"The first {len(rows)} of {total:,} customers to chase; --limit 0 shows all" if len(rows) < total else None
+            _("The first {shown} of {total:,} customers to chase; --limit 0 shows all").format(
+                shown=len(rows), total=total
+            )
+            if len(rows) < total
+            else None
         )
-        emit(
-            fmt,
-            cols,
-            people,
-            title=f"Chase on {w.isoformat()}: {total:,} customer{'s' if total > 1 else ''}",
-            caption=caption,
-        )
+        title = ngettext("Chase on {day}: {n:,} customer", "Chase on {day}: {n:,} customers", total)
+        emit(fmt, cols, people, title=title.format(day=w.isoformat(), n=total), caption=caption)
     else:
-        say(f"Nobody to chase on {w.isoformat()}.")
+        say(_("Nobody to chase on {day}.").format(day=w.isoformat()))
 
 
 # -- configuration -------------------------------------------------------------------------------------------
@@ -406,7 +438,7 @@ def config_set(
     from arcli.services.collections import set_config
 
     v = set_config(context(ctx, "config set"), key, None if value == "default" else value)
-    say(f"{key} = {v}" if v is not None else f"{key} is back to its default")
+    say(f"{key} = {v}" if v is not None else _("{key} is back to its default").format(key=key))
 
 
 @config_app.command("list")
@@ -414,7 +446,7 @@ def config_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """The settings and their current values."""
     from arcli.services.collections import SETTINGS, show_config
 
-    rows = [dict(key=k, value=v, source=src, meaning=SETTINGS[k]) for k, v, src in show_config(context(ctx))]
+    rows = [dict(key=k, value=v, source=_(src), meaning=_(SETTINGS[k])) for k, v, src in show_config(context(ctx))]
     emit(fmt, [Col("key", "Setting"), Col("value", "Value"), Col("source", "Source"), Col("meaning", "Meaning")], rows)
 
 

@@ -9,7 +9,10 @@ import typer
 from arcli.cli.common import AsOfOpt, FormatOpt, NoteOpt, amount, context
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
-from arcli.domain.money import format_amount as fa
+from arcli.domain.collections import level_name
+from arcli.domain.terms import describe_terms
+from arcli.i18n import _, code, ngettext
+from arcli.i18n import money as fa
 
 customer_app = typer.Typer(help="Customers: who you sell to, on what terms.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
@@ -30,7 +33,7 @@ PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
 CUSTOMER_COLS = [
     Col("name", "Customer"),
     Col("code", "Code"),
-    Col("terms", "Terms"),
+    Col("terms", "Terms", vocab="terms"),
     Col("credit_limit", "Credit limit", "money"),
     Col("rep", "Rep"),
     Col("phone", "Phone"),
@@ -61,11 +64,11 @@ def add(
     c = add_customer(
         context(ctx, "customer add"), name, code=code, terms=terms, credit_limit=limit, rep=rep, phone=phone, note=note
     )
-    say(
-        f"Added customer {c.name}"
-        + (f" ({c.code})" if c.code else "")
-        + (f", terms {c.terms}" if c.terms else ", no default terms")
-    )
+    who = f"{c.name} ({c.code})" if c.code else c.name
+    if c.terms:
+        say(_("Added customer {customer}, terms {terms}").format(customer=who, terms=describe_terms(c.terms)))
+    else:
+        say(_("Added customer {customer}, no default terms").format(customer=who))
 
 
 @customer_app.command("list")
@@ -74,7 +77,7 @@ def list_(ctx: typer.Context, rep: RepOpt = None, fmt: FormatOpt = Format.table)
     from arcli.services.customers import list_customers
 
     rows = [_row(c) for c in list_customers(context(ctx), rep=rep)]
-    emit(fmt, CUSTOMER_COLS, rows, title=f"{len(rows)} customers")
+    emit(fmt, CUSTOMER_COLS, rows, title=ngettext("{n} customer", "{n} customers", len(rows)).format(n=len(rows)))
 
 
 @customer_app.command("show")
@@ -90,7 +93,7 @@ def show(
 
     c = context(ctx, as_of=as_of)
     v = show_customer(c, name)
-    _, st = standing(c, name)
+    _customer, st = standing(c, name)
     b = v.balance
     item_cols = [
         Col("ref", "Item"),
@@ -112,9 +115,9 @@ def show(
         oldest_overdue_days=b.oldest_overdue_days,
     )
     if fmt is Format.json:
-        money = {k: x for k, x in summary.items() if k != "oldest_overdue_days"}
+        amounts = {k: x for k, x in summary.items() if k != "oldest_overdue_days"}
         obj = plain_rows([*CUSTOMER_COLS, Col("note", "Note")], [_row(v.customer)])[0]
-        obj |= plain_rows([Col(k, k, "money") for k in money], [money])[0]
+        obj |= plain_rows([Col(k, k, "money") for k in amounts], [amounts])[0]
         obj |= {"oldest_overdue_days": b.oldest_overdue_days, "as_of": c.today.isoformat()}
         obj |= {
             "level": st.level,
@@ -133,33 +136,53 @@ def show(
         emit(fmt, item_cols, items)
         return
     cu = v.customer
-    say(f"{cu.name}" + (f" ({cu.code})" if cu.code else "") + f" — as of {c.today.isoformat()}")
-    limit = fa(cu.credit_limit) if cu.credit_limit is not None else "(none)"
-    say(f"  terms {cu.terms or '(none)'}   credit limit {limit}   rep {cu.rep or '-'}   phone {cu.phone or '-'}")
-    if cu.note:
-        say(f"  note: {cu.note}")
+    who = f"{cu.name} ({cu.code})" if cu.code else cu.name
+    say(_("{customer} — as of {day}").format(customer=who, day=c.today.isoformat()))
+    limit = fa(cu.credit_limit) if cu.credit_limit is not None else _("(none)")
     say(
-        f"  owes {fa(b.open)}: overdue {fa(b.overdue)}, not yet due {fa(b.not_due)}; on-account credit {fa(b.credit)};"
-        f" balance {fa(b.balance)}"
+        _("  terms {terms}   credit limit {limit}   rep {rep}   phone {phone}").format(
+            terms=describe_terms(cu.terms) or _("(none)"), limit=limit, rep=cu.rep or "-", phone=cu.phone or "-"
+        )
+    )
+    if cu.note:
+        say(_("  note: {note}").format(note=cu.note))
+    say(
+        _(
+            "  owes {open}: overdue {overdue}, not yet due {not_due}; on-account credit {credit}; balance {balance}"
+        ).format(
+            open=fa(b.open), overdue=fa(b.overdue), not_due=fa(b.not_due), credit=fa(b.credit), balance=fa(b.balance)
+        )
     )
     if b.oldest_overdue_days:
-        say(f"  oldest overdue item: {b.oldest_overdue_days} days")
-    level = f"level {st.level} ({st.level_name})" if st.level is not None else "no escalation"
-    say(f"  {level}; next step: {st.next_step}")
-    say(f"  grade {st.grade.letter}: {'; '.join(st.grade.reasons)}")
+        say(_("  oldest overdue item: {oldest_overdue_days} days").format(oldest_overdue_days=b.oldest_overdue_days))
+    level = (
+        _("level {n} ({name})").format(n=st.level, name=level_name(st.level))
+        if st.level is not None
+        else _("no escalation")
+    )
+    say(_("  {level}; next step: {next_step}").format(level=level, next_step=st.next_step))
+    say(_("  grade {letter}: {value}").format(letter=st.grade.letter, value=_("; ").join(st.grade.reasons)))
     if st.latest_promise:
         p = st.latest_promise
-        say(f"  latest promise #{p.id}: {fa(p.amount)} by {p.by}, {p.status} (paid {fa(p.paid)})")
-    follow = f"next follow-up {st.next_follow_up}" if st.next_follow_up else "never contacted"
-    say(f"  last contact {st.last_contact or '-'}; {follow}")
+        say(
+            _("  latest promise #{id}: {amount} by {by}, {status} (paid {paid})").format(
+                id=p.id, amount=fa(p.amount), by=p.by, status=code("promise", p.status), paid=fa(p.paid)
+            )
+        )
+    follow = _("next follow-up {day}").format(day=st.next_follow_up) if st.next_follow_up else _("never contacted")
+    say(_("  last contact {value}; {follow}").format(value=st.last_contact or "-", follow=follow))
     if st.on_hold:
-        say("  ON CREDIT HOLD" + (f": {st.hold_reason}" if st.hold_reason else ""))
+        say(_("  ON CREDIT HOLD: {reason}").format(reason=st.hold_reason) if st.hold_reason else _("  ON CREDIT HOLD"))
     if st.open_disputes:
-        say(f"  {st.open_disputes} open dispute(s): see `ar dispute list --customer {cu.code or cu.name}`")
+        say(
+            _("  {open_disputes} open dispute(s): see `ar dispute list --customer {value}`").format(
+                open_disputes=st.open_disputes, value=cu.code or cu.name
+            )
+        )
     if items:
-        emit(fmt, item_cols, items, title="Open items")
+        emit(fmt, item_cols, items, title=_("Open items"))
     else:
-        say("  nothing open")
+        say(_("  nothing open"))
 
 
 @customer_app.command("edit")
@@ -189,7 +212,10 @@ def edit(
         phone=phone,
         note=note,
     )
-    say(f"Updated {c.name}: {', '.join(changed)}" if changed else f"No change to {c.name}")
+    if changed:
+        say(_("Updated {customer}: {fields}").format(customer=c.name, fields=", ".join(changed)))
+    else:
+        say(_("No change to {customer}").format(customer=c.name))
 
 
 @customer_app.command("hold")
@@ -202,7 +228,11 @@ def hold(
     from arcli.services.collections import set_hold
 
     who, changed = set_hold(context(ctx, "customer hold"), name, hold=True, reason=reason)
-    say(f"{who} is on credit hold" if changed else f"{who} was already on credit hold")
+    say(
+        (_("{customer} is on credit hold") if changed else _("{customer} was already on credit hold")).format(
+            customer=who
+        )
+    )
 
 
 @customer_app.command("release")
@@ -211,4 +241,8 @@ def release(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Custom
     from arcli.services.collections import set_hold
 
     who, changed = set_hold(context(ctx, "customer release"), name, hold=False)
-    say(f"{who} is released from credit hold" if changed else f"{who} was not on credit hold")
+    say(
+        (_("{customer} is released from credit hold") if changed else _("{customer} was not on credit hold")).format(
+            customer=who
+        )
+    )

@@ -11,6 +11,8 @@ from arcli.cli.common import DateOpt, FormatOpt, NoteOpt, RefOpt, amount, contex
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit_json, plain_rows, say, warn
 from arcli.domain.money import format_amount as fa
+from arcli.domain.terms import describe_terms
+from arcli.i18n import _, code, money, parse_code
 
 sale_app = typer.Typer(help="Sales: contracts or orders, with the terms agreed before the deal.", no_args_is_help=True)
 delivery_app = typer.Typer(help="Deliveries: each makes money due by its terms.", no_args_is_help=True)
@@ -25,13 +27,6 @@ TermsOpt = Annotated[
     str | None,
     typer.Option("--terms", help="Payment terms: prepaid, cod, 'net 30', 'eom 30', 'eom+1m', '30% cod, 70% net 60'."),
 ]
-
-
-class Method(enum.StrEnum):
-    bank = "bank"
-    cash = "cash"
-    bill = "bill"
-    offset = "offset"
 
 
 class Kind(enum.StrEnum):
@@ -68,7 +63,11 @@ def _json(posted, **extra) -> None:
 
 def _print_applied(posted) -> None:
     for a in posted.applied:
-        say(f"  applied {fa(a.amount)} from payment {a.payment_ref} to {a.item_ref} (effective {a.date.isoformat()})")
+        say(
+            _("  applied {amount} from payment {payment} to {item} (effective {day})").format(
+                amount=money(a.amount), payment=a.payment_ref, item=a.item_ref, day=a.date.isoformat()
+            )
+        )
 
 
 def _warnings(posted) -> None:
@@ -96,9 +95,17 @@ def sale_add(
     if fmt is Format.json:
         _json(p, terms=p.terms)
     elif p.unchanged:
-        say(f"Sale {p.ref} is already recorded; nothing changed")
+        say(_("Sale {ref} is already recorded; nothing changed").format(ref=p.ref))
     else:
-        say(f"Recorded sale {p.ref}: {p.customer} {fa(p.amount)} on {p.date}, terms {p.terms or '(none)'}")
+        say(
+            _("Recorded sale {ref}: {customer} {amount} on {date}, terms {terms}").format(
+                ref=p.ref,
+                customer=p.customer,
+                amount=money(p.amount),
+                date=p.date,
+                terms=describe_terms(p.terms) or _("(none)"),
+            )
+        )
 
 
 @delivery_app.command("add")
@@ -143,15 +150,23 @@ def delivery_add(
     if fmt is Format.json:
         _json(p, terms=p.terms, items=plain_rows(item_cols, p.items))
     elif p.unchanged:
-        say(f"Delivery {p.ref} is already recorded; nothing changed")
+        say(_("Delivery {ref} is already recorded; nothing changed").format(ref=p.ref))
     else:
-        how = f"terms {p.terms}" if p.terms else "explicit due date"
-        say(f"Recorded delivery {p.ref}: {p.customer} {fa(p.amount)} on {p.date} ({how})")
+        how = _("terms {terms}").format(terms=describe_terms(p.terms)) if p.terms else _("explicit due date")
+        say(
+            _("Recorded delivery {ref}: {customer} {amount} on {date} ({how})").format(
+                ref=p.ref, customer=p.customer, amount=money(p.amount), date=p.date, how=how
+            )
+        )
         for i in p.items:
-            say(f"  open item {i['ref']}: {fa(i['amount'])} due {i['due'].isoformat()}")
+            say(
+                _("  open item {ref}: {amount} due {due}").format(
+                    ref=i["ref"], amount=money(i["amount"]), due=i["due"].isoformat()
+                )
+            )
         _print_applied(p)
         if p.applied and p.credit_left:
-            say(f"  on-account credit left: {fa(p.credit_left)}")
+            say(_("  on-account credit left: {credit_left}").format(credit_left=money(p.credit_left)))
     _warnings(p)
 
 
@@ -164,7 +179,7 @@ def _requests(values: list[str] | None):
         ref, eq, amt = v.rpartition("=") if "=" in v else (v, "", "")
         ref = ref.strip()
         if not ref:
-            raise InputError(f"--apply {v!r}: give a delivery or item ref, optionally =AMOUNT")
+            raise InputError(_("--apply {v!r}: give a delivery or item ref, optionally =AMOUNT").format(v=v))
         out.append(Request(ref, amount(amt, f"--apply {ref}") if eq else None))
     return out
 
@@ -176,7 +191,12 @@ def payment_add(
     amount_: AmountArg,
     date: DateOpt = None,
     ref: RefOpt = None,
-    method: Annotated[Method, typer.Option("--method", help="How it was paid.")] = Method.bank,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method", metavar="METHOD", help="How it was paid: bank, cash, bill or offset (银行, 现金, 票据, 抵账)."
+        ),
+    ] = "bank",
     apply: Annotated[
         list[str] | None,
         typer.Option(
@@ -189,27 +209,35 @@ def payment_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a payment. It pays the oldest due items first unless --apply names them; the rest is on-account credit."""
+    from arcli.domain.errors import InputError
     from arcli.services.entries import add_payment
 
+    method_code = parse_code("method", method)
+    if method_code is None:
+        raise InputError(_("--method: {value!r} is not bank, cash, bill or offset").format(value=method))
     p = add_payment(
         context(ctx, "payment add"),
         customer,
         amount(amount_),
         date=day(date, ctx),
         ref=ref,
-        method=method.value,
+        method=method_code,
         apply=_requests(apply),
         note=note,
     )
     if fmt is Format.json:
         _json(p, credit_left=fa(p.credit_left, grouped=False))
     elif p.unchanged:
-        say(f"Payment {p.ref} is already recorded; nothing changed")
+        say(_("Payment {ref} is already recorded; nothing changed").format(ref=p.ref))
     else:
-        say(f"Recorded payment {p.ref}: {p.customer} {fa(p.amount)} on {p.date} ({method.value})")
+        say(
+            _("Recorded payment {ref}: {customer} {amount} on {date} ({value})").format(
+                ref=p.ref, customer=p.customer, amount=money(p.amount), date=p.date, value=code("method", method_code)
+            )
+        )
         _print_applied(p)
         if p.credit_left:
-            say(f"  on-account credit: {fa(p.credit_left)}")
+            say(_("  on-account credit: {credit_left}").format(credit_left=money(p.credit_left)))
 
 
 @app.command("writeoff")
@@ -232,18 +260,22 @@ def writeoff(
     if fmt is Format.json:
         _json(p)
     elif p.unchanged:
-        say(f"Write-off {p.ref} is already recorded; nothing changed")
+        say(_("Write-off {ref} is already recorded; nothing changed").format(ref=p.ref))
     else:
-        say(f"Wrote off {fa(p.amount)} of {p.customer} on {p.date} ({p.ref}): {reason}")
+        say(
+            _("Wrote off {amount} of {customer} on {date} ({ref}): {reason}").format(
+                amount=money(p.amount), customer=p.customer, date=p.date, ref=p.ref, reason=reason
+            )
+        )
         for a in p.applied:
-            say(f"  {fa(a.amount)} of {a.item_ref}")
+            say(_("  {amount} of {item_ref}").format(amount=money(a.amount), item_ref=a.item_ref))
 
 
 @app.command("void")
 def void(
     ctx: typer.Context,
-    kind: Annotated[Kind, typer.Argument(help="What to void.")],
-    ref: Annotated[str, typer.Argument(help="Its ref.")],
+    kind: Annotated[Kind, typer.Argument(metavar="KIND", help="What to void: delivery, payment or writeoff.")],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="Its ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")],
     date: Annotated[
         str | None, typer.Option("--date", metavar="DATE", help="Date of the reversal (default: today).")
@@ -257,9 +289,13 @@ def void(
     if fmt is Format.json:
         _json(p, voided=kind.value)
     elif p.unchanged:
-        say(f"{kind.value.capitalize()} {ref} is already voided; nothing changed")
+        say(_("{kind} {ref} is already voided; nothing changed").format(kind=code("kind", kind.value), ref=ref))
     else:
-        say(f"Voided {kind.value} {ref} of {p.customer} ({fa(p.amount)}) on {p.date}")
+        say(
+            _("Voided {kind} {ref} of {customer} ({amount}) on {date}").format(
+                kind=code("kind", kind.value), ref=ref, customer=p.customer, amount=money(p.amount), date=p.date
+            )
+        )
         _print_applied(p)
         if p.credit_left:
-            say(f"  on-account credit: {fa(p.credit_left)}")
+            say(_("  on-account credit: {credit_left}").format(credit_left=money(p.credit_left)))

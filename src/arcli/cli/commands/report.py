@@ -26,6 +26,7 @@ from arcli.cli.render import (
     write_xlsx,
 )
 from arcli.domain.money import format_amount as fa
+from arcli.i18n import _, code, money
 
 report_app = typer.Typer(help="Month-end reports, exact as of any date.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -64,7 +65,7 @@ def _bars(report) -> Table:
     peak = max((report.totals[c] for c in report.columns), default=0) or 1
     for c in report.columns:
         amount = report.totals[c]
-        t.add_row(Text(c), Text(fa(amount)), Text("█" * round(40 * amount / peak), style="cyan"))
+        t.add_row(Text(_(c)), Text(money(amount)), Text("█" * round(40 * amount / peak), style="cyan"))
     return t
 
 
@@ -109,8 +110,8 @@ def aging(
     ]
     if xlsx:
         first = KEY_COLS[r.by][0].key
-        sheet = Sheet(f"Aging {r.as_of}", cols, r.rows, {**r.totals, first: "TOTAL"})
-        say(f"Wrote {write_xlsx(xlsx, [sheet], force=force)}")
+        sheet = Sheet(_("Aging {day}").format(day=r.as_of), cols, r.rows, {**r.totals, first: _("TOTAL")})
+        say(_("Wrote {xlsx}").format(xlsx=write_xlsx(xlsx, [sheet], force=force)))
         return
     if fmt is Format.json:
         emit_json(
@@ -139,26 +140,32 @@ def aging(
         for row in rows
     ]
     t = r.totals
-    check = (
-        f"Check: Σ buckets = total {fa(t['total'])}; total − credit {fa(t['total'] - t['credit'])} = ledger balance "
-        f"{fa(r.ledger_balance)}: " + ("reconciled" if r.reconciled else "DOES NOT RECONCILE")
-    )
+    check = _("Check: Σ buckets = total {total}; total − credit {net} = ledger balance {ledger}: ").format(
+        total=money(t["total"]), net=money(t["total"] - t["credit"]), ledger=money(r.ledger_balance)
+    ) + (_("reconciled") if r.reconciled else _("DOES NOT RECONCILE"))
     if t["disputed"]:
-        check += f"\n* in dispute: {fa(t['disputed'])} (still aging)"
+        check += "\n" + _("* in dispute: {amount} (still aging)").format(amount=money(t["disputed"]))
     if len(rows) < len(r.rows):
-        check += (
-            f"\nShowing the first {len(rows)} of {len(r.rows):,} rows, oldest debts first (totals: all); "
-            "--limit 0 shows all"
-        )
-    label = f"Aged receivables as of {r.as_of.isoformat()} (by {r.basis} date)"
+        check += "\n" + _(
+            "Showing the first {shown} of {total:,} rows, oldest debts first (totals: all); --limit 0 shows all"
+        ).format(shown=len(rows), total=len(r.rows))
+    label = (
+        _("Aged receivables as of {day} (by due date)")
+        if r.basis == "due"
+        else _("Aged receivables as of {day} (by delivery date)")
+    ).format(day=r.as_of.isoformat())
     first = KEY_COLS[r.by][0].key
-    print_table(table(cols, shown, title=label, totals={**t, first: "TOTAL"}, caption=check))
+    print_table(table(cols, shown, title=label, totals={**t, first: _("TOTAL")}, caption=check))
     console().print(_bars(r))
+
+
+def _by(by: str) -> str:
+    return _("By rep") if by == "rep" else _("By customer")
 
 
 def group_cols_for(by: str | None) -> list[Col]:
     return [
-        Col(by or "group", by.capitalize() if by else "Group"),
+        Col(by or "group", {"rep": "Rep", "customer": "Customer"}.get(by or "", "Group")),
         Col("fell_due", "Fell due", "money"),
         Col("overdue_at_start", "Overdue at start", "money"),
         Col("collected", "Collected", "money"),
@@ -196,7 +203,7 @@ def collections(
 
     c = context(ctx)
     if month and (start or end):
-        raise InputError("give --month or --from/--to, not both")
+        raise InputError(_("give --month or --from/--to, not both"))
     if month:
         first, last = month_range(month)
     else:
@@ -222,18 +229,22 @@ def collections(
             for f in r.figures
         ]
         trend_cols = [Col("month", "Month"), Col("due", "Fell due", "money"), Col("collected", "Collected", "money")]
-        excuse_cols = [Col("reason", "Reason"), Col("count", "Count", "int"), Col("amount", "Amount", "money")]
+        excuse_cols = [
+            Col("reason", "Reason", vocab="reason"),
+            Col("count", "Count", "int"),
+            Col("amount", "Amount", "money"),
+        ]
         sheets = [
-            Sheet("Figures", figure_cols, figure_rows),
-            Sheet("Trend", trend_cols, r.trend),
-            Sheet("Excuses", excuse_cols, r.excuses),
+            Sheet(_("Figures"), figure_cols, figure_rows),
+            Sheet(_("Trend"), trend_cols, r.trend),
+            Sheet(_("Excuses"), excuse_cols, r.excuses),
         ]
         if r.rows:
             rows = [
                 {**x, "collection_rate": str(x["collection_rate"] or ""), "dso": str(x["dso"] or "")} for x in r.rows
             ]
-            sheets.insert(1, Sheet(f"By {by.value}", group_cols_for(by.value), rows))
-        say(f"Wrote {write_xlsx(xlsx, sheets, force=force)}")
+            sheets.insert(1, Sheet(_by(by.value), group_cols_for(by.value), rows))
+        say(_("Wrote {xlsx}").format(xlsx=write_xlsx(xlsx, sheets, force=force)))
         return
     group_cols = group_cols_for(by.value if by else None)
     if fmt is Format.json:
@@ -285,37 +296,38 @@ def collections(
         return
     out = console()
     t = Table(
-        title=f"Collections {r.start.isoformat()} to {r.end.isoformat()}",
+        title=_("Collections {start} to {end}").format(start=r.start.isoformat(), end=r.end.isoformat()),
         title_justify="left",
         box=None,
         padding=(0, 2),
     )
-    t.add_column("Figure")
-    t.add_column("Value", justify="right", no_wrap=True)
+    t.add_column(_("Figure"))
+    t.add_column(_("Value"), justify="right", no_wrap=True)
     if explain:
-        t.add_column("Formula and inputs")
+        t.add_column(_("Formula and inputs"))
     for f in r.figures:
         cells = [Text(f.label), Text(show(f.value, f.unit))]
         t.add_row(*cells, *([Text(f.formula)] if explain else []))
     out.print(t)
     if r.rows:
         rows = [
-            {**row, "collection_rate": str(row["collection_rate"] or "n/a"), "dso": str(row["dso"] or "n/a")}
+            {**row, "collection_rate": str(row["collection_rate"] or _("n/a")), "dso": str(row["dso"] or _("n/a"))}
             for row in r.rows
         ]
-        print_table(table(group_cols, rows, title=f"By {by.value}"))
+        print_table(table(group_cols, rows, title=_by(by.value)))
     if r.excuses:
-        out.print(Text("Excuses raised: " + ", ".join(f"{e['reason']} {e['count']}" for e in r.excuses)))
+        raised = ", ".join(f"{code('reason', e['reason'])} {e['count']}" for e in r.excuses)
+        out.print(Text(_("Excuses raised: {excuses}").format(excuses=raised)))
     peak = max((max(m["due"], m["collected"]) for m in r.trend), default=0) or 1
-    trend = Table(title="Fell due (yellow) and collected (green), last 12 months", title_justify="left", box=None)
+    trend = Table(title=_("Fell due (yellow) and collected (green), last 12 months"), title_justify="left", box=None)
     for name in ("Month", "Fell due", "", "Collected", ""):
-        trend.add_column(name, justify="right" if name in ("Fell due", "Collected") else "left")
+        trend.add_column(_(name) if name else "", justify="right" if name in ("Fell due", "Collected") else "left")
     for m in r.trend:
         trend.add_row(
             Text(m["month"]),
-            Text(fa(m["due"])),
+            Text(money(m["due"])),
             Text("▇" * round(20 * m["due"] / peak), style="yellow"),
-            Text(fa(m["collected"])),
+            Text(money(m["collected"])),
             Text("▇" * round(20 * m["collected"] / peak), style="green"),
         )
     out.print(trend)
@@ -351,7 +363,11 @@ def plan_set(
 
     c = context(ctx, "plan set")
     name, m = set_plan(c, customer, amount(amount_, allow_zero=True), month or c.today.strftime("%Y-%m"))
-    say(f"Plan for {name} in {m}: {fa(amount(amount_, allow_zero=True))}")
+    say(
+        _("Plan for {name} in {month}: {amount}").format(
+            name=name, month=m, amount=money(amount(amount_, allow_zero=True))
+        )
+    )
 
 
 @report_app.command("plan")
@@ -373,10 +389,10 @@ def plan_report_cmd(
     rep_cols = [Col("rep", "Rep"), *PLAN_COLS[2:]]
     if xlsx:
         sheets = [
-            Sheet(f"Plan {r.month}", PLAN_COLS, r.rows, {**r.totals, "customer": "TOTAL"}),
-            Sheet("Per rep", rep_cols, r.reps),
+            Sheet(_("Plan {month}").format(month=r.month), PLAN_COLS, r.rows, {**r.totals, "customer": _("TOTAL")}),
+            Sheet(_("Per rep"), rep_cols, r.reps),
         ]
-        say(f"Wrote {write_xlsx(xlsx, sheets, force=force)}")
+        say(_("Wrote {xlsx}").format(xlsx=write_xlsx(xlsx, sheets, force=force)))
         return
     if fmt is Format.json:
         emit_json(
@@ -396,12 +412,12 @@ def plan_report_cmd(
         table(
             PLAN_COLS,
             r.rows,
-            title=f"Collection plan {r.month}, as of {r.as_of}",
-            totals={**r.totals, "customer": "TOTAL"},
-            caption="coming = the larger of promised and falling due by month end; gap = plan − collected − coming",
+            title=_("Collection plan {month}, as of {day}").format(month=r.month, day=r.as_of),
+            totals={**r.totals, "customer": _("TOTAL")},
+            caption=_("coming = the larger of promised and falling due by month end; gap = plan − collected − coming"),
         )
     )
-    print_table(table(rep_cols, r.reps, title="Per rep"))
+    print_table(table(rep_cols, r.reps, title=_("Per rep")))
 
 
 @report_app.command("allowance")
@@ -430,9 +446,13 @@ def allowance(
         Col("allowance", "Allowance", "money"),
     ]
     rows = [{**x, "rate": str(x["rate"])} for x in r["rows"]]
-    totals = {"bucket": "TOTAL", "amount": r["total"], "allowance": r["allowance"]}
+    totals = {"bucket": _("TOTAL"), "amount": r["total"], "allowance": r["allowance"]}
+    if xlsx or fmt is Format.table:  # for people: bucket labels and TOTAL in their language
+        rows = [{**x, "bucket": _(x["bucket"])} for x in rows]
+        totals["bucket"] = _("TOTAL")
     if xlsx:
-        say(f"Wrote {write_xlsx(xlsx, [Sheet('Allowance', cols, rows, totals)], force=force)}")
+        sheet = Sheet(_("Allowance"), cols, rows, totals)
+        say(_("Wrote {xlsx}").format(xlsx=write_xlsx(xlsx, [sheet], force=force)))
         return
     if fmt is Format.json:
         emit_json(
@@ -441,4 +461,5 @@ def allowance(
     elif fmt is Format.csv:
         emit_csv(cols, rows)
     else:
-        print_table(table(cols, rows, totals=totals, title=f"Bad-debt allowance as of {r['as_of'].isoformat()}"))
+        title = _("Bad-debt allowance as of {day}").format(day=r["as_of"].isoformat())
+        print_table(table(cols, rows, totals=totals, title=title))

@@ -10,6 +10,7 @@ from arcli.cli.common import AsOfOpt, FormatOpt, context, day
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
 from arcli.domain.money import format_amount as fa
+from arcli.i18n import _, money
 
 BALANCE_COLS = [
     Col("customer", "Customer"),
@@ -46,21 +47,22 @@ def show_balance(rep_, fmt: Format = Format.table, limit: int = 0) -> None:
     shown = rep_.rows if fmt is not Format.table or not limit else rep_.rows[:limit]
     rows = [_balance_row(r) for r in shown]
     totals = _balance_row(rep_.totals)
-    caption = f"Check: open − credit {fa(rep_.net_open)} = ledger Σ {fa(rep_.ledger_total)}: " + (
-        "reconciled" if rep_.reconciled else "DOES NOT RECONCILE"
-    )
+    if fmt is Format.table:
+        totals["customer"] = _("TOTAL")
+    caption = _("Check: open − credit {net} = ledger Σ {ledger}: ").format(
+        net=money(rep_.net_open), ledger=money(rep_.ledger_total)
+    ) + (_("reconciled") if rep_.reconciled else _("DOES NOT RECONCILE"))
     if len(shown) < len(rep_.rows):
-        caption += (
-            f"\nShowing the {len(shown)} most overdue of {len(rep_.rows):,} customers (totals: all); "
-            "--limit 0 shows all"
-        )
+        caption += "\n" + _(
+            "Showing the {shown} most overdue of {total:,} customers (totals: all); --limit 0 shows all"
+        ).format(shown=len(shown), total=len(rep_.rows))
     emit(
         fmt,
         BALANCE_COLS,
         rows,
         totals=totals,
         meta={"as_of": rep_.as_of.isoformat()},
-        title=f"Receivables as of {rep_.as_of.isoformat()}",
+        title=_("Receivables as of {day}").format(day=rep_.as_of.isoformat()),
         caption=caption,
     )
 
@@ -81,11 +83,11 @@ def ledger(
     s = statement(c, customer, start=day(start, ctx, "--from"), end=day(end, ctx, "--to") if end else None)
     cols = [
         Col("date", "Date", "date"),
-        Col("kind", "Entry"),
+        Col("kind", "Entry", vocab="kind"),
         Col("ref", "Ref"),
         Col("details", "Details"),
         Col("debit", "Debit", "money"),
-        Col("credit", "Credit", "money"),
+        Col("credit", "Credit", "money", context="statement"),
         Col("balance", "Balance", "money"),
     ]
     lines = [
@@ -130,14 +132,19 @@ def ledger(
         emit(fmt, cols, lines)
         return
     cu = s.customer
-    period = f"{s.start.isoformat()} to {s.end.isoformat()}" if s.start else f"up to {s.end.isoformat()}"
-    say(f"Statement for {cu.name}" + (f" ({cu.code})" if cu.code else "") + f", {period}")
-    say(f"Opening balance: {fa(s.opening)}")
+    period = (
+        _("{start} to {end}").format(start=s.start.isoformat(), end=s.end.isoformat())
+        if s.start
+        else _("up to {end}").format(end=s.end.isoformat())
+    )
+    who = f"{cu.name} ({cu.code})" if cu.code else cu.name
+    say(_("Statement for {customer}, {period}").format(customer=who, period=period))
+    say(_("Opening balance: {opening}").format(opening=money(s.opening)))
     emit(fmt, cols, lines)
-    say(f"Closing balance: {fa(s.closing)}")
+    say(_("Closing balance: {closing}").format(closing=money(s.closing)))
     if items:
-        emit(fmt, item_cols, items, title=f"Open items on {s.end.isoformat()}")
+        emit(fmt, item_cols, items, title=_("Open items on {day}").format(day=s.end.isoformat()))
     else:
-        say("Nothing open.")
+        say(_("Nothing open."))
     if s.on_account:
-        say(f"On-account credit: {fa(s.on_account)}")
+        say(_("On-account credit: {on_account}").format(on_account=money(s.on_account)))

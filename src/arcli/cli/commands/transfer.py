@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 import enum
-import sys
 from typing import Annotated
 
 import typer
 
 from arcli.cli.common import context
 from arcli.cli.main import app
-from arcli.cli.render import Col, print_table, say, table
+from arcli.cli.render import Col, print_table, say, table, warn
 from arcli.domain.errors import ArError
+from arcli.i18n import _, code
 
 
 class Kind(enum.StrEnum):
@@ -90,9 +90,16 @@ def import_cmd(
     bad = r.errors
     if errors:
         _write_errors(errors, r)
-    counts = (
-        f"read {r.read:,} rows: added {r.added:,}, unchanged {r.unchanged:,}, conflicts {r.conflicts:,}, "
-        f"errors {len(bad) - r.conflicts:,} ({r.seconds:.1f} s)"
+    counts = _(
+        "read {read:,} rows: added {added:,}, unchanged {unchanged:,}, conflicts {conflicts:,}, errors {errors:,} "
+        "({seconds:.1f} s)"
+    ).format(
+        read=r.read,
+        added=r.added,
+        unchanged=r.unchanged,
+        conflicts=r.conflicts,
+        errors=len(bad) - r.conflicts,
+        seconds=r.seconds,
     )
     if bad:
         shown = [{"line": x.line, "problem": x.error} for x in bad[:50]]
@@ -100,18 +107,33 @@ def import_cmd(
             table(
                 [Col("line", "Line", "int"), Col("problem", "Problem")],
                 shown,
-                title=f"{len(bad)} rows of {r.path} cannot be imported",
+                title=_("{n} rows of {path} cannot be imported").format(n=len(bad), path=r.path),
             )
         )
         if len(bad) > 50:
-            say(f"… and {len(bad) - 50} more" + ("" if errors else " (--errors FILE lists them all)"))
-        raise ArError(f"nothing imported from {r.path}: {counts}" + (f"; bad rows in {errors}" if errors else ""))
-    what = "Checked" if dry_run else "Imported"
-    say(f"{what} {r.kind} from {r.path} ({r.encoding}): {counts}" + ("; nothing written (dry run)" if dry_run else ""))
+            more = len(bad) - 50
+            say(
+                _("… and {n} more").format(n=more)
+                if errors
+                else _("… and {n} more (--errors FILE lists them all)").format(n=more)
+            )
+        if errors:
+            raise ArError(
+                _("nothing imported from {path}: {counts}; bad rows in {errors}").format(
+                    path=r.path, counts=counts, errors=errors
+                )
+            )
+        raise ArError(_("nothing imported from {path}: {counts}").format(path=r.path, counts=counts))
+    if dry_run:
+        said = _("Checked {kind} from {path} ({encoding}): {counts}; nothing written (dry run)")
+    else:
+        said = _("Imported {kind} from {path} ({encoding}): {counts}")
+    say(said.format(kind=code("import", r.kind), path=r.path, encoding=r.encoding, counts=counts))
     if r.created_customers:
-        say(f"  created {len(r.created_customers):,} customers" + (" (would be)" if dry_run else ""))
+        n = len(r.created_customers)
+        say((_("  created {n:,} customers (would be)") if dry_run else _("  created {n:,} customers")).format(n=n))
     if r.ignored_columns:
-        say(f"  ignored columns: {', '.join(r.ignored_columns)}")
+        say(_("  ignored columns: {value}").format(value=", ".join(r.ignored_columns)))
 
 
 def _write_errors(path: str, r) -> None:
@@ -122,7 +144,7 @@ def _write_errors(path: str, r) -> None:
             for x in r.errors:
                 w.writerow([x.line, x.error, *(x.raw.get(h, "") for h in r.header)])
     except OSError as exc:
-        sys.stderr.write(f"warning: cannot write {path}: {exc.strerror}\n")
+        warn(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror))
 
 
 export_app = typer.Typer(help="Export the ledger in the canonical import format.", no_args_is_help=True)
@@ -152,15 +174,18 @@ def export_ledger_cmd(
     paths = {k: target / f"{k}.{fmt.value}" for k in ORDER}
     clash = [str(p) for p in paths.values() if p.exists()]
     if clash and not force:
-        raise ArError(f"{clash[0]} exists: add --force to replace the export in {target}")
+        raise ArError(
+            _("{value} exists: add --force to replace the export in {target}").format(value=clash[0], target=target)
+        )
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ArError(f"cannot create {target}: {exc.strerror}") from None
+        raise ArError(_("cannot create {target}: {strerror}").format(target=target, strerror=exc.strerror)) from None
     for kind in ORDER:
         rows = data[kind]
         if fmt is FileFormat.xlsx:
-            write_xlsx(str(paths[kind]), [Sheet(kind, [Col(h, h) for h in HEADERS[kind]], rows)], force=True)
+            sheet = Sheet(kind, [Col(h, h) for h in HEADERS[kind]], rows)
+            write_xlsx(str(paths[kind]), [sheet], force=True, for_people=False)  # headers are import fields
             continue
         tmp = paths[kind].with_name(f".{paths[kind].name}.tmp")
         with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
@@ -169,6 +194,6 @@ def export_ledger_cmd(
             for r in rows:
                 w.writerow([csv_safe_text(r.get(h)) for h in HEADERS[kind]])
         tmp.replace(paths[kind])
-    counts = ", ".join(f"{len(data[k]):,} {k}" for k in ORDER)
-    say(f"Exported {counts} to {target}")
-    say("Re-import in this order: " + "; ".join(f"ar import {k} {paths[k]}" for k in ORDER))
+    counts = ", ".join(f"{len(data[k]):,} {code('import', k)}" for k in ORDER)
+    say(_("Exported {counts} to {target}").format(counts=counts, target=target))
+    say(_("Re-import in this order: {commands}").format(commands="; ".join(f"ar import {k} {paths[k]}" for k in ORDER)))
