@@ -204,7 +204,10 @@ def seed(request) -> int:
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """No test touches the real user data directory or depends on the clock, the terminal or the locale."""
-    for var in ("AR_DATABASE_URL", "AR_DEBUG", "AR_REP", "AR_CONFIG", "XDG_CONFIG_HOME", "NO_COLOR", "FORCE_COLOR"):
+    for var in (
+        *("AR_DATABASE_URL", "AR_DEBUG", "AR_REP", "AR_CONFIG", "XDG_CONFIG_HOME", "NO_COLOR", "FORCE_COLOR"),
+        *("AR_LANG", "AR_UNITS", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "AR_TEMPLATES"),
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
