@@ -74,18 +74,18 @@ def aging_report(
             row["total"] += int(r.open)
     else:
         for r in raw:
-            key = (r.rep or "(no rep)") if by == "rep" else r.id
-            fields = {"rep": r.rep or "(no rep)"} if by == "rep" else {"customer": r.name, "rep": r.rep}
+            key = (r.rep or _("(no rep)")) if by == "rep" else r.id
+            fields = {"rep": r.rep or _("(no rep)")} if by == "rep" else {"customer": r.name, "rep": r.rep}
             row = row_for(key, **fields)
             row[cols[r.bucket]] += int(r.amount)
             row["total"] += int(r.amount)
         for customer_id, credit in credits.items():
             c = names[customer_id]
-            key = (c.rep or "(no rep)") if by == "rep" else customer_id
-            fields = {"rep": c.rep or "(no rep)"} if by == "rep" else {"customer": c.name, "rep": c.rep}
+            key = (c.rep or _("(no rep)")) if by == "rep" else customer_id
+            fields = {"rep": c.rep or _("(no rep)")} if by == "rep" else {"customer": c.name, "rep": c.rep}
             row_for(key, **fields)["credit"] += credit
         for customer_id, amount in disputed.items():
-            key = (names[customer_id].rep or "(no rep)") if by == "rep" else customer_id
+            key = (names[customer_id].rep or _("(no rep)")) if by == "rep" else customer_id
             if key in rows:
                 rows[key]["disputed"] += amount
     if by == "item":

@@ -32,7 +32,7 @@ def _progress():
     err = Console(stderr=True)
     if not err.is_terminal:
         return None, lambda: None
-    bar = Progress("posting", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+    bar = Progress(_("posting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
     task = bar.add_task("import", total=None)
     bar.start()
 
@@ -194,6 +194,6 @@ def export_ledger_cmd(
             for r in rows:
                 w.writerow([csv_safe_text(r.get(h)) for h in HEADERS[kind]])
         tmp.replace(paths[kind])
-    counts = ", ".join(f"{len(data[k]):,} {code('import', k)}" for k in ORDER)
+    counts = _(", ").join(f"{len(data[k]):,} {code('import', k)}" for k in ORDER)
     say(_("Exported {counts} to {target}").format(counts=counts, target=target))
     say(_("Re-import in this order: {commands}").format(commands="; ".join(f"ar import {k} {paths[k]}" for k in ORDER)))
