@@ -86,9 +86,6 @@ def _relative(s: str, original: str, today: date) -> date:
         return today - timedelta(days=1)
     if s == "tomorrow":
         return today + timedelta(days=1)
-    zh = _chinese(s, original, today)
-    if zh is not None:
-        return zh
     m = _ISO.fullmatch(s)
     if m:
         try:
@@ -109,6 +106,9 @@ def _relative(s: str, original: str, today: date) -> date:
             return today + delta
         except (OverflowError, ValueError):
             raise InputError(_("date out of range: {original!r}").format(original=original)) from None
+    zh = _chinese(s, original, today)
+    if zh is not None:
+        return zh
     words = s.split()
     if len(words) == 2 and words[0] in ("last", "next") and words[1] in _WEEKDAYS:
         target = _WEEKDAYS[words[1]]
