@@ -36,6 +36,19 @@ def context(ctx: typer.Context, command: str = "", *, as_of: str | None = None):
     return Context.create(g.db, g.database_url, today=today, now=g.now, command=command, actor=g.actor)
 
 
+def code_of(vocabulary: str, text: str, what: str) -> str:
+    """A code typed in English or Chinese (`电话` → call); an unknown word is one line naming the accepted ones."""
+    from arcli.i18n import VOCABULARIES, parse_code, words_for
+
+    found = parse_code(vocabulary, text)
+    if found is None:
+        accepted = ", ".join("/".join(words_for(vocabulary, c)[:2]) for c in VOCABULARIES[vocabulary])
+        raise InputError(
+            _("{what}: {value!r} is not one of {accepted}").format(what=_(what), value=text, accepted=accepted)
+        )
+    return found
+
+
 def amount(text: str, what: str = N_("amount"), **kw) -> int:
     try:
         return parse_amount(text, **kw)

@@ -353,6 +353,7 @@ _NO_LINE_END = set("（《「『([")
 
 
 def _cell(ch: str) -> int:
+    """Cells a character takes (rich.cells.cell_len says the same, but `ar --help` must not import Rich)."""
     import unicodedata
 
     return 2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1

@@ -17,7 +17,7 @@ from arcli.domain.dates import in_range, parse_date
 from arcli.domain.errors import InputError
 from arcli.domain.money import parse_amount
 from arcli.domain.terms import parse_terms
-from arcli.i18n import _
+from arcli.i18n import VOCABULARIES, _
 
 #: Canonical headers per kind (the first ones are required).
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -28,7 +28,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "promises": (("customer", "amount", "by"), ("note", "made")),
     "writeoffs": (("ref", "customer", "date", "amount", "applies_to", "note"), ()),
 }
-METHODS = ("bank", "cash", "bill", "offset")
+METHODS = VOCABULARIES["method"]
 
 #: A text cell starting with one of these is a formula (or can become one) in a spreadsheet. Exports write such
 #: text with a leading apostrophe (CSV) or as quoted text (xlsx); CSV import takes the apostrophe off again.

@@ -219,9 +219,9 @@ def money(fen: int, *, grouped: bool = True) -> str:
 
         wan = (Decimal(fen) / 1_000_000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 1万 yuan = 10⁶ fen
         return f"{wan:,.2f}万" if grouped else f"{wan:.2f}万"
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}" if grouped else f"{sign}{whole}.{cents:02d}"
+    from arcli.domain.money import format_amount  # here, not above: the domain imports this module
+
+    return format_amount(fen, grouped=grouped)
 
 
 #: Strings that typer and click show (their own gettext calls), translated through arcli's catalog.

@@ -13,14 +13,14 @@ from arcli.domain.aging import DEFAULT_CUTOFFS, parse_cutoffs
 from arcli.domain.collections import Policy, Promise, PromiseOutcome
 from arcli.domain.errors import Conflict, InputError, NotFound
 from arcli.domain.records import Customer
-from arcli.i18n import N_, _
+from arcli.i18n import N_, VOCABULARIES, _
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 from arcli.storage import Tx
 
-CHANNELS = ("call", "visit", "sms", "wechat", "email", "letter", "legal")
-REASONS = ("quality", "service", "promotion", "downstream", "cash", "documents", "price", "other")
-STATUSES = ("open", "kept", "partly_kept", "broken", "superseded")
+CHANNELS = VOCABULARIES["channel"]
+REASONS = VOCABULARIES["reason"]
+STATUSES = VOCABULARIES["promise"]
 
 # -- policy --------------------------------------------------------------------------------------------------
 

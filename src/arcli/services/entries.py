@@ -30,13 +30,13 @@ from arcli.domain.errors import Conflict, InputError, NotFound, RefConflict
 from arcli.domain.money import format_amount
 from arcli.domain.records import Customer
 from arcli.domain.terms import parse_terms
-from arcli.i18n import _, code
+from arcli.i18n import VOCABULARIES, _, code
 from arcli.services.collections import hold_problem
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 from arcli.storage import Tx
 
-METHODS = ("bank", "cash", "bill", "offset")
+METHODS = VOCABULARIES["method"]
 _PREFIX = {"sale": "S", "delivery": "D", "payment": "P", "writeoff": "W"}
 MAX_REF = 64
 

@@ -7,24 +7,11 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from arcli.cli.common import FormatOpt, NoteOpt, RepFilterOpt, amount, context, day
+from arcli.cli.common import FormatOpt, NoteOpt, RepFilterOpt, amount, code_of, context, day
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
-from arcli.domain.errors import InputError
-from arcli.i18n import N_, VOCABULARIES, _, code, ngettext, parse_code, words_for
+from arcli.i18n import N_, _, code, ngettext
 from arcli.i18n import money as fa
-
-
-def _code(vocabulary: str, text: str, what: str) -> str:
-    """A code typed in English or Chinese (`电话` → call); an unknown word is one line naming the accepted ones."""
-    found = parse_code(vocabulary, text)
-    if found is None:
-        accepted = ", ".join("/".join(words_for(vocabulary, c)[:2]) for c in VOCABULARIES[vocabulary])
-        raise InputError(
-            _("{what}: {value!r} is not one of {accepted}").format(what=_(what), value=text, accepted=accepted)
-        )
-    return found
-
 
 CustomerArg = Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer name or code.")]
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Only this customer.")]
@@ -129,7 +116,7 @@ def promise_list(
     """Promises and how they stand today: open, kept, partly_kept, broken or superseded."""
     from arcli.services.collections import list_promises
 
-    status = _code("promise", status, "--status") if status else None
+    status = code_of("promise", status, "--status") if status else None
     views = list_promises(context(ctx), status=status, customer=customer, rep=rep)
     title = ngettext("{n} promise", "{n} promises", len(views)).format(n=len(views))
     emit(fmt, PROMISE_COLS, [_promise_row(v) for v in views], title=title)
@@ -212,7 +199,7 @@ def log_add(
     """Record a call, visit or message to a customer."""
     from arcli.services.collections import add_contact
 
-    channel = _code("channel", channel, "CHANNEL")
+    channel = code_of("channel", channel, "CHANNEL")
     name, nxt = add_contact(
         context(ctx, "log"), customer, channel, note=note, outcome=outcome, next_date=day(next_, ctx, "--next")
     )
@@ -296,7 +283,7 @@ def dispute_add(
     """Record a dispute or excuse. Disputed items keep aging and stay on the morning list."""
     from arcli.services.collections import add_dispute
 
-    reason = _code("reason", reason, "--reason")
+    reason = code_of("reason", reason, "--reason")
     did = add_dispute(
         context(ctx, "dispute add"),
         customer,

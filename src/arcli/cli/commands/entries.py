@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from arcli.cli.common import DateOpt, FormatOpt, NoteOpt, RefOpt, amount, context, day
+from arcli.cli.common import DateOpt, FormatOpt, NoteOpt, RefOpt, amount, code_of, context, day
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit_json, plain_rows, say, warn
 from arcli.domain.money import format_amount as fa
 from arcli.domain.terms import describe_terms
-from arcli.i18n import _, code, money, parse_code
+from arcli.i18n import _, code, money
 
 sale_app = typer.Typer(help="Sales: contracts or orders, with the terms agreed before the deal.", no_args_is_help=True)
 delivery_app = typer.Typer(help="Deliveries: each makes money due by its terms.", no_args_is_help=True)
@@ -209,12 +209,9 @@ def payment_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a payment. It pays the oldest due items first unless --apply names them; the rest is on-account credit."""
-    from arcli.domain.errors import InputError
     from arcli.services.entries import add_payment
 
-    method_code = parse_code("method", method)
-    if method_code is None:
-        raise InputError(_("--method: {value!r} is not bank, cash, bill or offset").format(value=method))
+    method_code = code_of("method", method, "--method")
     p = add_payment(
         context(ctx, "payment add"),
         customer,
