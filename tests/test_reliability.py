@@ -324,3 +324,21 @@ def test_hostile_names_export_safely_and_round_trip(ok, tmp_path, db):
         assert {c["name"] for c in got} == names
         notes = {r[0] for r in rows(again, "select note from entry")}
         assert notes == {r[0] for r in rows(db, "select note from entry")}
+
+
+@pytest.mark.sqlite_only("the ledger file's name")
+def test_a_ledger_path_the_system_refuses_is_one_line(ar, tmp_path):
+    """Found by the fuzzer: a file name longer than the file system allows was an internal error."""
+    long_name = tmp_path / ("x" * 300)
+    for path, reason in [
+        (long_name, "File name too long"),
+        (long_name / "b.db", "File name too long"),
+        (tmp_path / "plain-file" / "b.db", "Not a directory"),
+    ]:
+        (tmp_path / "plain-file").write_text("")
+        r = ar("--db", str(path), "init")
+        assert r.code == 1, r
+        assert r.err.count("\n") == 1 and "internal error" not in r.err
+        assert f"cannot create the ledger at {path}: {reason}" in r.err
+    r = ar("import", "deliveries", str(tmp_path / ("y" * 300 + ".csv")))
+    assert r.code == 1 and r.err.count("\n") == 1 and "File name too long" in r.err and "internal error" not in r.err

@@ -478,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as e:
+        # The system refused a file arcli was told to use (a name too long, a read-only disk, no room left):
+        # the user's environment, not a bug, so one line naming the file.
+        target = e.filename if e.filename is not None else _("a file")
+        _error(_("cannot use {path}: {reason}").format(path=target, reason=e.strerror or type(e).__name__))
+        return 1
     except Exception as e:
         # Typer raises click's exceptions, or (typer >= 0.29) those of its vendored copy of click: tell them
         # apart by class name so both work.

@@ -11,6 +11,7 @@ itself is imported only when a ledger must be created or upgraded.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -71,9 +72,15 @@ def sqlite_path(url: str) -> Path | None:
 def _create_file(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        return
+        if path.parent.is_dir():
+            return  # another writer created it first
+        raise ArError(
+            _("cannot create the ledger at {path}: {value}").format(path=path, value=os.strerror(errno.ENOTDIR))
+        ) from None
     except OSError as exc:
         raise ArError(
             _("cannot create the ledger at {path}: {value}").format(path=path, value=exc.strerror or exc)
@@ -136,7 +143,13 @@ def open_engine(url: str, *, create: bool) -> Engine:
         raise ArError(_("the database URL cannot be parsed (check AR_DATABASE_URL)")) from None
     path = sqlite_path(url)
     if path is not None:
-        if not path.exists():
+        try:
+            exists, is_dir = path.exists(), path.is_dir()
+        except OSError as exc:  # a name too long for the file system, a path through a file
+            raise ArError(
+                _("cannot create the ledger at {path}: {value}").format(path=path, value=exc.strerror or exc)
+            ) from None
+        if not exists:
             if not create:
                 raise LedgerMissing(
                     _(
@@ -145,7 +158,7 @@ def open_engine(url: str, *, create: bool) -> Engine:
                     ).format(path=path)
                 )
             _create_file(path)
-        elif path.is_dir():
+        elif is_dir:
             raise ArError(_("{path} is a directory, not a ledger file").format(path=path))
     try:
         engine = create_engine(u)
