@@ -243,9 +243,10 @@ def test_balance_equals_deliveries_minus_payments_plus_minus_voids(tmp_path, cap
             ).fetchall()
         )
         assert (
-            con.execute("select item_id, settled_on from settled_item order by item_id").fetchall()
+            con.execute("select item_id, settled_on, delivery_date from settled_item order by item_id").fetchall()
             == con.execute(
-                "select i.id, (select max(date) from allocation a where a.item_id = i.id and a.amount > 0) from item i"
+                "select i.id, (select max(date) from allocation a where a.item_id = i.id and a.amount > 0),"
+                " i.delivery_date from item i"
                 " where not exists (select 1 from entry r where r.reverses_id = i.entry_id)"
                 " and (select coalesce(sum(amount), 0) from allocation a where a.item_id = i.id) >= i.amount"
                 " order by i.id"
@@ -257,6 +258,16 @@ def test_balance_equals_deliveries_minus_payments_plus_minus_voids(tmp_path, cap
                 "select id, c from (select p.id, -p.delta - coalesce((select sum(a.amount) from allocation a"
                 " where a.payment_id = p.id), 0) as c from entry p where p.kind = 'payment'"
                 " and not exists (select 1 from entry r where r.reverses_id = p.id)) where c > 0 order by id"
+            ).fetchall()
+        )
+        # payments applied in full, some of it after their own date: the day their last money was applied
+        assert (
+            con.execute("select payment_id, date, settled_on from settled_credit order by payment_id").fetchall()
+            == con.execute(
+                "select p.id, p.date, (select max(date) from allocation a where a.payment_id = p.id) as last"
+                " from entry p where p.kind = 'payment' and not exists (select 1 from entry r where r.reverses_id ="
+                " p.id) and -p.delta - (select coalesce(sum(amount), 0) from allocation a where a.payment_id = p.id)"
+                " <= 0 and last > p.date order by p.id"
             ).fetchall()
         )
         assert con.execute(

@@ -363,6 +363,28 @@ def test_imported_payments_post_exactly_as_one_by_one(ok, ar, db, tmp_path, monk
     assert ledger_state(db) == ledger_state(one_by_one)
 
 
+def test_imported_payments_dated_before_the_deliveries_they_pay(ok, db, tmp_path):
+    """A payment imported after the deliveries it pays, but dated before them, was credit until each delivery:
+    as of the days between, the credit shows; `ar check` finds the kept-current tables equal to the history."""
+    ok("customer", "add", "Lotus", "--terms", "net 30")
+    deliveries = [["ref", "customer", "date", "amount"], ["L1", "Lotus", "2026-11-10", "300"]]
+    deliveries.append(["L2", "Lotus", "2026-11-20", "400"])
+    payments = [["ref", "customer", "date", "amount"], ["P1", "Lotus", "2026-11-01", "500"]]
+    ok("import", "deliveries", str(write(tmp_path / "d.csv", deliveries, "utf-8")))
+    ok("import", "payments", str(write(tmp_path / "p.csv", payments, "utf-8")))
+    ok("check")
+    credit = {}
+    for day in ("2026-11-05", "2026-11-15", "2026-11-25"):
+        report = ok("--as-of", day, "report", "aging", "--format", "json").json()
+        assert report["reconciled"], day
+        credit[day] = (report["totals"]["total"], report["totals"]["credit"])
+    assert credit == {
+        "2026-11-05": ("0.00", "500.00"),
+        "2026-11-15": ("0.00", "200.00"),
+        "2026-11-25": ("200.00", "0.00"),
+    }
+
+
 def test_customer_import_is_idempotent_and_names_each_conflict(ok, ar, db, tmp_path):
     ok("customer", "add", "Lotus Trading", "--code", "LT", "--terms", "net 30")
     table = [

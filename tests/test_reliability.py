@@ -111,6 +111,14 @@ PLANTED = {
         "DROP TRIGGER allocation_no_delete; DELETE FROM allocation WHERE id = 1",
         ["derived: "],
     ),
+    "balance kept current edited": (
+        "UPDATE customer_balance SET balance = balance + 5 WHERE customer_id = 1",
+        ["derived: customer_balance for customer_id 1 differs from what the history gives"],
+    ),
+    "balance trigger dropped": (
+        "DROP TRIGGER entry_balance",
+        ["derived: the trigger entry_balance is missing: customer_balance no longer follows new entries"],
+    ),
 }
 
 

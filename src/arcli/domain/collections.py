@@ -195,6 +195,24 @@ DISPUTE_POINTS = 10
 GRADE_POINTS = {"A": 0, "B": 5, "C": 10, "D": 20}
 
 
+_MILLI = Decimal("0.001")
+
+
+def amount_points(fen: int) -> Decimal:
+    """10 × log10(1 + yuan), rounded half-even to 0.001: exactly as Decimal computes it, at a float's cost.
+
+    The float logarithm is within 1e-12 of the true value, so its rounding to 0.001 is the exact one unless the
+    value lies within 1e-9 of a rounding boundary; only then is the slow exact Decimal logarithm taken.
+    """
+    if fen <= 0:
+        return Decimal("0.000")
+    v = 10_000 * math.log10(1 + fen / 100)  # the points × 1000
+    nearest = round(v)
+    if abs(abs(v - nearest) - 0.5) < 1e-6:
+        return (10 * (1 + Decimal(fen) / 100).log10()).quantize(_MILLI)
+    return Decimal(nearest).scaleb(-3)
+
+
 def priority(s: Situation) -> Decimal:
     """A deterministic score; higher is chased first.
 
@@ -202,8 +220,7 @@ def priority(s: Situation) -> Decimal:
     followed up (at most 3) + 40 if a payment is promised for today + 10 per open dispute (at most 2) + the
     grade's weight (A 0, B 5, C 10, D 20). A broken promise weighs as much as a tenfold amount does ten times.
     """
-    stake = Decimal(s.overdue + s.due) / 100
-    score = (10 * (1 + stake).log10()).quantize(Decimal("0.001"))
+    score = amount_points(s.overdue + s.due)
     score += Decimal(min(s.days_overdue, 180)) / 4
     score += BROKEN_POINTS * min(s.broken_unanswered, 3)
     score += PROMISE_TODAY_POINTS if s.promise_due_today else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from arcli.domain import aging
@@ -51,13 +52,14 @@ def aging_report(
         cuts = aging.parse_cutoffs(cutoffs or saved or ",".join(map(str, aging.DEFAULT_CUTOFFS)))
         cols = aging.labels(cuts, basis)
         cid = resolve(tx, customer).id if customer else None
-        names = tx.customer_labels()
+        all_credits, all_disputed = tx.credits_by_customer(ctx.today), _disputed(tx, ctx.today)
+        names = tx.customer_labels([*all_credits, *all_disputed])  # only these rows need a name looked up
 
         def included(customer_id: int) -> bool:
             return (cid is None or customer_id == cid) and (rep is None or names[customer_id].rep == rep)
 
-        credits = {k: v for k, v in tx.credits_by_customer(ctx.today).items() if included(k)}
-        disputed = {k: v for k, v in _disputed(tx, ctx.today).items() if included(k)}
+        credits = {k: v for k, v in all_credits.items() if included(k)}
+        disputed = {k: v for k, v in all_disputed.items() if included(k)}
         raw = tx.aging(ctx.today, cuts, basis=basis, by=by, customer_id=cid, rep=rep)
         ledger_balance = tx.ledger_total(ctx.today, customer_id=cid, rep=rep)
     rows: dict[Any, dict[str, Any]] = {}
@@ -73,12 +75,15 @@ def aging_report(
             row[cols[r.bucket]] += int(r.open)
             row["total"] += int(r.open)
     else:
+        no_rep = _("(no rep)")
         for r in raw:
-            key = (r.rep or _("(no rep)")) if by == "rep" else r.id
-            fields = {"rep": r.rep or _("(no rep)")} if by == "rep" else {"customer": r.name, "rep": r.rep}
-            row = row_for(key, **fields)
-            row[cols[r.bucket]] += int(r.amount)
-            row["total"] += int(r.amount)
+            key = (r.rep or no_rep) if by == "rep" else r.id
+            row = rows.get(key)
+            if row is None:
+                row = row_for(key, **({"rep": r.rep or no_rep} if by == "rep" else {"customer": r.name, "rep": r.rep}))
+            amount = int(r.amount)
+            row[cols[r.bucket]] += amount
+            row["total"] += amount
         for customer_id, credit in credits.items():
             c = names[customer_id]
             key = (c.rep or _("(no rep)")) if by == "rep" else customer_id
@@ -90,9 +95,10 @@ def aging_report(
                 rows[key]["disputed"] += amount
     if by == "item":
         ordered = list(rows.values())  # customer, then due date (SQL order)
-    else:  # oldest money first: compare the columns from the oldest bucket down
-        ordered = sorted(rows.values(), key=lambda r: (*(-r[c] for c in reversed(cols)), str(r.get("customer"))))
-    totals = {c: sum(r[c] for r in ordered) for c in [*cols, "total", "disputed"]}
+    else:  # oldest money first: compare the columns from the oldest bucket down, then by name (two stable sorts)
+        ordered = sorted(rows.values(), key=lambda r: str(r.get("customer")))
+        ordered.sort(key=itemgetter(*reversed(cols)) if len(cols) > 1 else itemgetter(cols[0]), reverse=True)
+    totals = {c: sum(map(itemgetter(c), ordered)) for c in [*cols, "total", "disputed"]}
     totals["credit"] = sum(credits.values())
     if by == "item":
         totals["disputed"] = sum(disputed.values())

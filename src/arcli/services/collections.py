@@ -426,7 +426,7 @@ HISTORY_DAYS = 365  # grades, keep rates and lateness look at the last 12 months
 class _Facts:
     """What the standing of one customer is computed from; loaded for many customers at once."""
 
-    customer: Customer
+    customer: Any  # a whole record, or an (id, name, rep) label row for the morning list
     promises: list[Any] = field(default_factory=list)  # promise rows dated within the history window
     payments: list[tuple[dt.date, int]] = field(default_factory=list)  # since its oldest such promise was made
     last_payment: dt.date | None = None
@@ -573,7 +573,8 @@ def due(
         exposure = {r.id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
         since = when - dt.timedelta(days=HISTORY_DAYS)
         ids = set(exposure) | tx.customers_with_live_promises(since) | tx.customers_with_open_disputes()
-        customers = {cid: c for cid, c in tx.customers_by_ids(sorted(ids)).items() if rep is None or c.rep == rep}
+        # names and reps only (the list needs no more), read in one pass: cheaper than whole records by id
+        customers = {cid: c for cid, c in tx.customer_labels().items() if cid in ids and (rep is None or c.rep == rep)}
         open_state = {cid: (True, ex.oldest_due) for cid, ex in exposure.items()}
         facts = _load_facts(tx, customers, when, open_state)
     situations = []

@@ -430,9 +430,12 @@ class _Poster:
                 )
                 for n, item_id, amount, day in allocations
             ],
-            credit=False,  # a new payment applied in full has no credit before or after
+            credit=False,  # a new payment applied in full on its own date has no credit before or after
         )
-        self.tx.refresh_credit([ids[n] for n in credit])
+        # those with money left, or applied in part to an item delivered after the payment's date (credit until
+        # then): their open_credit / settled_credit rows
+        late = {n for n, _item, _amount, day in allocations if day > rows[n]["date"].toordinal()}
+        self.tx.refresh_credit([ids[n] for n in sorted(late.union(credit))])
         for row in slow:  # other customers' payments do not touch theirs: the file's order holds per customer
             self._one(row)
         self.result.added += len(run)

@@ -1,7 +1,8 @@
 """The ledger's invariants, checked in SQL (`ar check`): each check yields faults, one line each.
 
 Every check reads the posted rows themselves, never the figures kept current from them, so a fault in the
-derived tables (``open_item``, ``settled_item``, ``open_credit``) shows as a difference from the history.
+derived tables (``open_item``, ``settled_item``, ``open_credit``, ``settled_credit``, ``customer_balance``)
+shows as a difference from the history.
 """
 
 from __future__ import annotations
@@ -43,13 +44,18 @@ _OPEN_ITEMS = f"""
     FROM item i LEFT JOIN ({_PAID}) p ON p.item_id = i.id
     WHERE i.entry_id NOT IN ({_REVERSED}) AND i.amount - COALESCE(p.s, 0) > 0"""
 _SETTLED_ITEMS = f"""
-    SELECT i.id AS item_id, i.customer_id, i.due_date, p.last AS settled_on, i.amount
+    SELECT i.id AS item_id, i.customer_id, i.due_date, p.last AS settled_on, i.amount, i.delivery_date
     FROM item i JOIN ({_PAID}) p ON p.item_id = i.id
     WHERE i.entry_id NOT IN ({_REVERSED}) AND i.amount - p.s <= 0"""
 _OPEN_CREDITS = f"""
     SELECT e.id AS payment_id, e.customer_id, e.date, -e.delta - COALESCE(a.s, 0) AS credit
     FROM entry e LEFT JOIN ({_APPLIED}) a ON a.payment_id = e.id
     WHERE e.kind = 'payment' AND e.id NOT IN ({_REVERSED}) AND -e.delta - COALESCE(a.s, 0) > 0"""
+_SETTLED_CREDITS = f"""
+    SELECT e.id AS payment_id, e.customer_id, e.date, a.last AS settled_on
+    FROM entry e JOIN (SELECT payment_id, SUM(amount) AS s, MAX(date) AS last FROM allocation GROUP BY payment_id) a
+         ON a.payment_id = e.id
+    WHERE e.kind = 'payment' AND e.id NOT IN ({_REVERSED}) AND -e.delta - a.s <= 0 AND a.last > e.date"""
 
 
 def _rows(conn: Connection, sql: str, **params: Any) -> Iterator[Any]:
@@ -94,6 +100,11 @@ def guards(conn: Connection) -> Iterator[Fault]:
         return
     for name in sorted(want - have):
         yield Fault("audit", _("the guard trigger {name} is missing: posted rows could be changed").format(name=name))
+    if "entry_balance" not in have:
+        yield Fault(
+            "derived",
+            _("the trigger entry_balance is missing: customer_balance no longer follows new entries"),
+        )
 
 
 def seals(conn: Connection) -> Iterator[Fault]:
@@ -299,11 +310,19 @@ def derived(conn: Connection) -> Iterator[Fault]:
         ("open_item", "item_id", _OPEN_ITEMS),
         ("settled_item", "item_id", _SETTLED_ITEMS),
         ("open_credit", "payment_id", _OPEN_CREDITS),
+        ("settled_credit", "payment_id", _SETTLED_CREDITS),
+        (
+            "customer_balance",
+            "customer_id",
+            "SELECT customer_id, SUM(delta) AS balance FROM entry GROUP BY customer_id",
+        ),
     ):
         cols = {
             "open_item": "item_id, customer_id, due_date, delivery_date, open",
-            "settled_item": "item_id, customer_id, due_date, settled_on, amount",
+            "settled_item": "item_id, customer_id, due_date, settled_on, amount, delivery_date",
             "open_credit": "payment_id, customer_id, date, credit",
+            "settled_credit": "payment_id, customer_id, date, settled_on",
+            "customer_balance": "customer_id, balance",
         }[table]
         diff = f"""SELECT {key} FROM (SELECT {cols} FROM {table} EXCEPT SELECT {cols} FROM ({expected}) x) d
                    UNION SELECT {key} FROM (SELECT {cols} FROM ({expected}) y EXCEPT SELECT {cols} FROM {table}) e

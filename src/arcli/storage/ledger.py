@@ -33,6 +33,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union,
     update,
 )
@@ -61,11 +62,13 @@ P = models.promise
 S = models.sale
 ST = models.setting
 SI = models.settled_item
+SC = models.settled_credit
+CB = models.customer_balance
 CHUNK = 5_000  # ids per IN (...) list
 #: The tables under row-level security in team mode (migration 0005).
 ROW_SECURED = (
     "customer", "sale", "entry", "item", "allocation", "promise", "contact", "dispute", "hold", "plan",
-    "open_item", "settled_item", "open_credit",
+    "open_item", "settled_item", "open_credit", "settled_credit", "customer_balance",
 )  # fmt: skip
 
 
@@ -73,6 +76,17 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     ids = list(ids)
     for n in range(0, len(ids), CHUNK):
         yield ids[n : n + CHUNK]
+
+
+def _id_filters(column: Any, ids: Sequence[int]) -> Iterator[Any]:
+    """WHERE clauses that together select ``ids``: one ``column IN (…)`` per chunk for a few ids, or a single
+    always-true clause for many (more than a chunk): one pass over every row, the caller keeping those it asked
+    for, is cheaper than compiling and seeking thousands of bound ids."""
+    if len(ids) > CHUNK:
+        yield true()
+        return
+    for chunk in _chunks(ids):
+        yield column.in_(chunk)
 
 
 class Ledger:
@@ -158,7 +172,7 @@ def _refresh_statements() -> dict[str, Any]:
     )
     last = select(func.max(A.c.date)).where(A.c.item_id == sub.c.id, A.c.amount > 0).scalar_subquery()
     paid_in_full = (
-        select(sub.c.id, sub.c.customer_id, sub.c.due_date, last, I.c.amount)
+        select(sub.c.id, sub.c.customer_id, sub.c.due_date, last, I.c.amount, sub.c.delivery_date)
         .join(I, I.c.id == sub.c.id)
         .where(sub.c.open <= 0)
     )
@@ -168,6 +182,12 @@ def _refresh_statements() -> dict[str, Any]:
         .where(E.c.id.in_(ids), E.c.kind == "payment", ~_reversed_by(E.c.id, None))
         .subquery()
     )
+    last_applied = select(func.max(A.c.date)).where(A.c.payment_id == pay.c.id).scalar_subquery()
+    applied_late = (
+        select(pay.c.id, pay.c.customer_id, pay.c.date, last_applied.label("settled_on"))
+        .where(pay.c.credit <= 0)
+        .subquery()
+    )
     _STATEMENTS.update(
         del_open=O.delete().where(O.c.item_id.in_(ids)),
         ins_open=insert(O).from_select(
@@ -175,11 +195,16 @@ def _refresh_statements() -> dict[str, Any]:
         ),
         del_settled=SI.delete().where(SI.c.item_id.in_(ids)),
         ins_settled=insert(SI).from_select(
-            ["item_id", "customer_id", "due_date", "settled_on", "amount"], paid_in_full
+            ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date"], paid_in_full
         ),
         del_credit=OC.delete().where(OC.c.payment_id.in_(ids)),
         ins_credit=insert(OC).from_select(
             ["payment_id", "customer_id", "date", "credit"], select(pay).where(pay.c.credit > 0)
+        ),
+        del_settled_credit=SC.delete().where(SC.c.payment_id.in_(ids)),
+        ins_settled_credit=insert(SC).from_select(
+            ["payment_id", "customer_id", "date", "settled_on"],
+            select(applied_late).where(applied_late.c.settled_on > applied_late.c.date),
         ),
     )
     return _STATEMENTS
@@ -194,9 +219,10 @@ def _maybe_open_on(day: dt.date) -> Any:
     every item ever delivered."""
     r = E.alias("r")
     return union(
-        select(O.c.item_id),
-        select(SI.c.item_id).where(SI.c.settled_on > day),
-        select(I.c.id).join(r, r.c.reverses_id == I.c.entry_id).where(r.c.date > day),
+        select(O.c.item_id).where(O.c.delivery_date <= day),
+        select(SI.c.item_id).where(SI.c.settled_on > day, SI.c.delivery_date <= day),
+        # reversals by their kind (few), not by date (every entry after the day)
+        select(I.c.id).join(r, r.c.reverses_id == I.c.entry_id).where(r.c.kind == "reversal", r.c.date > day),
     )
 
 
@@ -209,12 +235,13 @@ def _kind_is(kind: str) -> Any:
 def _maybe_credit_on(day: dt.date) -> Any:
     """The ids of every payment that can have had money unapplied at the end of ``day``: those with credit now,
     those with money applied after that day (to a later delivery, or moved by a void), and those voided after
-    it. A payment applied in full now, all of it by that day, had nothing left then."""
+    it. A payment applied in full now, all of it by that day, had nothing left then; one applied in full, some
+    of it after its own date, is in ``settled_credit`` with the last day money was applied."""
     r = E.alias("r")
     return union(
-        select(OC.c.payment_id),
-        select(A.c.payment_id).where(A.c.date > day),
-        select(r.c.reverses_id).where(r.c.date > day, r.c.reverses_id.is_not(None)),
+        select(OC.c.payment_id).where(OC.c.date <= day),
+        select(SC.c.payment_id).where(SC.c.settled_on > day, SC.c.date <= day),
+        select(r.c.reverses_id).where(r.c.kind == "reversal", r.c.date > day),
     )
 
 
@@ -302,9 +329,16 @@ class Tx:
     def update_customer(self, customer_id: int, **fields: Any) -> None:
         self.conn.execute(update(C).where(C.c.id == customer_id).values(**fields))
 
-    def customer_labels(self) -> dict[int, Any]:
-        """Every customer's id → (name, rep), without building whole records (reports over 20,000 customers)."""
-        return {r.id: r for r in self.conn.execute(select(C.c.id, C.c.name, C.c.rep))}
+    def customer_labels(self, customer_ids: Sequence[int] | None = None) -> dict[int, Any]:
+        """Customers' id → (id, name, rep), without building whole records: every customer's, or these."""
+        q = select(C.c.id, C.c.name, C.c.rep)
+        if customer_ids is None:
+            return {r.id: r for r in self.conn.execute(q).all()}
+        wanted = set(customer_ids)
+        out: dict[int, Any] = {}
+        for ids in _id_filters(C.c.id, sorted(wanted)):
+            out |= {r.id: r for r in self.conn.execute(q.where(ids)).all() if r.id in wanted}
+        return out
 
     def list_customers(self, rep: str | None = None) -> list[CustomerRecord]:
         q = select(C).order_by(C.c.name)
@@ -388,11 +422,11 @@ class Tx:
                 self.conn.execute(stmt, {"ids": chunk})
 
     def refresh_credit(self, payment_ids: Sequence[int]) -> None:
-        """Recompute ``open_credit`` for these payments from the ledger itself."""
+        """Recompute ``open_credit`` and ``settled_credit`` for these payments from the ledger itself."""
         st = _refresh_statements()
         for chunk in _chunks(sorted(set(payment_ids))):
-            self.conn.execute(st["del_credit"], {"ids": chunk})
-            self.conn.execute(st["ins_credit"], {"ids": chunk})
+            for stmt in (st["del_credit"], st["ins_credit"], st["del_settled_credit"], st["ins_settled_credit"]):
+                self.conn.execute(stmt, {"ids": chunk})
 
     def open_items(
         self, customer_id: int, *, as_of: dt.date | None = None, entry_id: int | None = None
@@ -638,10 +672,18 @@ class Tx:
         return self.conn.execute(q).all()
 
     def ledger_total(self, as_of: dt.date, *, customer_id: int | None = None, rep: str | None = None) -> int:
-        """Σ of every entry's effect up to a date: deliveries − payments ± voids (all customers, or some)."""
-        q = select(func.coalesce(func.sum(E.c.delta), 0))
-        if self.entries_after(as_of):  # else a plain scan: cheaper than walking the date index
-            q = q.where(E.c.date <= as_of)
+        """Σ of every entry's effect up to a date: deliveries − payments ± voids (all customers, or some).
+
+        When nothing is dated after the day, this is Σ ``customer_balance`` (kept by a trigger on ``entry``, and
+        checked by `ar check` against the entries); otherwise the entries up to the day, summed."""
+        if not self.entries_after(as_of):
+            q = select(func.coalesce(func.sum(CB.c.balance), 0))
+            if customer_id is not None:
+                q = q.where(CB.c.customer_id == customer_id)
+            if rep is not None:
+                q = q.where(CB.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
+            return int(self.conn.execute(q).scalar_one())
+        q = select(func.coalesce(func.sum(E.c.delta), 0)).where(E.c.date <= as_of)
         if customer_id is not None:
             q = q.where(E.c.customer_id == customer_id)
         if rep is not None:
@@ -711,7 +753,8 @@ class Tx:
             credit = (-E.c.delta - _applied_from_payment(E.c.id, as_of)).label("credit")
             sub = (
                 select(E.c.customer_id, credit)
-                .where(E.c.kind == "payment", E.c.date <= as_of, ~_reversed_by(E.c.id, as_of))
+                # by id from the few candidates (not every payment through the kind index)
+                .where(_kind_is("payment"), E.c.date <= as_of, ~_reversed_by(E.c.id, as_of))
                 .where(E.c.id.in_(_maybe_credit_on(as_of)))
                 .subquery()
             )
@@ -821,7 +864,7 @@ class Tx:
             latest = latest.where(K.c.customer_id.in_(list(customer_ids)))
         latest = latest.group_by(K.c.customer_id).subquery()
         q = select(K.c.customer_id, K.c.date, K.c.next_date).join(latest, latest.c.id == K.c.id)
-        return {r.customer_id: (r.date, r.next_date) for r in self.conn.execute(q)}
+        return {r.customer_id: (r.date, r.next_date) for r in self.conn.execute(q).all()}
 
     def insert_dispute(self, **fields: Any) -> int:
         return self.conn.execute(insert(DS).values(**fields)).inserted_primary_key[0]
@@ -900,20 +943,23 @@ class Tx:
     def _lateness_now(self, as_of: dt.date, since: dt.date, customer_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """`lateness` from the tables kept current: settled items by their settle day, open ones until as_of."""
         out: dict[int, list[int]] = {}
-        for chunk in _chunks(sorted(customer_ids)):
+        # by chunks of ids even for many customers: each seeks its customers' window in the (customer, due date)
+        # index, where one pass over every customer would read three years of settled items
+        for chunk in _chunks(sorted(set(customer_ids))):
+            settled_ids, open_ids = SI.c.customer_id.in_(chunk), O.c.customer_id.in_(chunk)
             late_s = self._days(SI.c.settled_on, SI.c.due_date)
             settled = select(SI.c.customer_id, SI.c.amount, case((late_s > 0, late_s), else_=0).label("late")).where(
-                SI.c.customer_id.in_(chunk), SI.c.due_date >= since, SI.c.due_date <= as_of
+                settled_ids, SI.c.due_date >= since, SI.c.due_date <= as_of
             )
             late_o = self._days(literal(as_of, Date), O.c.due_date)
             still_open = (
                 select(O.c.customer_id, I.c.amount, case((late_o > 0, late_o), else_=0).label("late"))
                 .join(I, I.c.id == O.c.item_id)
-                .where(O.c.customer_id.in_(chunk), O.c.due_date >= since, O.c.due_date <= as_of)
+                .where(open_ids, O.c.due_date >= since, O.c.due_date <= as_of)
             )
             u = settled.union_all(still_open).subquery()
             q = select(u.c.customer_id, func.sum(u.c.amount * u.c.late), func.sum(u.c.amount)).group_by(u.c.customer_id)
-            for cid, weighted, amount in self.conn.execute(q):
+            for cid, weighted, amount in self.conn.execute(q).all():
                 acc = out.setdefault(cid, [0, 0])
                 acc[0] += int(weighted or 0)
                 acc[1] += int(amount or 0)
@@ -959,13 +1005,10 @@ class Tx:
         nxt = P.alias("nxt")
         superseded = exists().where(nxt.c.supersedes_id == P.c.id)
         out: list[Any] = []
-        for chunk in _chunks(customer_ids):
-            q = (
-                select(P, superseded.label("superseded"))
-                .where(P.c.customer_id.in_(chunk), P.c.by_date >= since)
-                .order_by(P.c.made_on, P.c.id)
-            )
-            out += self.conn.execute(q).all()
+        wanted = set(customer_ids)
+        for ids in _id_filters(P.c.customer_id, sorted(wanted)):
+            q = select(P, superseded.label("superseded")).where(ids, P.c.by_date >= since).order_by(P.c.made_on, P.c.id)
+            out += [r for r in self.conn.execute(q).all() if r.customer_id in wanted]
         return out
 
     def payments_for(
@@ -989,17 +1032,14 @@ class Tx:
         )
         if customer_ids is not None:
             q = q.where(E.c.customer_id.in_(list(customer_ids)))
-        return [(r[0], r[1], int(r[2])) for r in self.conn.execute(q)]
+        return [(r[0], r[1], int(r[2])) for r in self.conn.execute(q).all()]
 
     def open_dispute_counts(self, customer_ids: Sequence[int]) -> dict[int, int]:
         out: dict[int, int] = {}
-        for chunk in _chunks(customer_ids):
-            q = (
-                select(DS.c.customer_id, func.count())
-                .where(DS.c.customer_id.in_(chunk), DS.c.resolved_on.is_(None))
-                .group_by(DS.c.customer_id)
-            )
-            out |= {r[0]: int(r[1]) for r in self.conn.execute(q)}
+        wanted = set(customer_ids)
+        for ids in _id_filters(DS.c.customer_id, sorted(wanted)):
+            q = select(DS.c.customer_id, func.count()).where(ids, DS.c.resolved_on.is_(None)).group_by(DS.c.customer_id)
+            out |= {r[0]: int(r[1]) for r in self.conn.execute(q).all() if r[0] in wanted}
         return out
 
     def customers_by_ids(self, customer_ids: Sequence[int]) -> dict[int, CustomerRecord]:

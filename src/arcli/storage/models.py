@@ -148,7 +148,7 @@ entry = Table(
         name="entry_delta_sign",
     ),
     Index("entry_customer_date", "customer_id", "date"),
-    Index("entry_date", "date"),
+    Index("entry_date", "date", "delta"),  # covering: the ledger's balance as of a day reads the index alone
 )
 
 item = Table(
@@ -281,7 +281,11 @@ settled_item = Table(
     _day("due_date"),
     _day("settled_on"),
     _fen("amount"),
-    Index("settled_item_customer", "customer_id", "due_date"),
+    _day("delivery_date"),
+    # covering: a year of lateness per customer reads the index alone
+    Index("settled_item_customer", "customer_id", "due_date", "settled_on", "amount"),
+    # the items open on a past day: settled after it, delivered by it
+    Index("settled_item_settled", "settled_on", "delivery_date"),
 )
 
 #: Derived, kept current: payments with money not yet applied (on-account credit) now.
@@ -293,6 +297,28 @@ open_credit = Table(
     _day("date"),
     _fen("credit"),
     Index("open_credit_customer", "customer_id", "date"),
+)
+
+#: Derived, kept current by the database itself: a trigger on ``entry`` (append-only) adds each new entry's
+#: delta to its customer's row, so Σ balance is the ledger's balance without summing every entry ever posted.
+customer_balance = Table(
+    "customer_balance",
+    metadata,
+    _ref("customer_id", "customer.id", primary_key=True),
+    _fen("balance"),
+)
+
+#: Derived, kept current with ``open_credit``: payments applied in full now, some of whose money was applied
+#: after the payment's own date (credit used by a later delivery, or moved by a void), and the last day money
+#: was applied. With ``open_credit`` it names every payment that can have had credit on a past day.
+settled_credit = Table(
+    "settled_credit",
+    metadata,
+    _ref("payment_id", "entry.id", primary_key=True),
+    _ref("customer_id", "customer.id"),
+    _day("date"),
+    _day("settled_on"),
+    Index("settled_credit_settled", "settled_on", "date"),
 )
 
 #: A monthly collection target per customer (`ar plan set`); setting it again replaces it.
