@@ -5,7 +5,7 @@ the morning list. Plain functions of plain values; the defaults follow ``../shar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -132,30 +132,40 @@ def escalation_level(days_overdue: int, broken_since_payment: int, ladder: tuple
 
 @dataclass(frozen=True)
 class Grade:
+    """A letter and the record it was given for; the reasons are worded only when someone reads them (the
+    morning list grades thousands of customers and shows none of the reasons)."""
+
     letter: str
-    reasons: list[str] = field(default_factory=list)
+    keep_rate_pct: Decimal | None = None
+    avg_days_late: Decimal | None = None
+    broken_90d: int = 0
+
+    @property
+    def reasons(self) -> list[str]:
+        reasons = []
+        if self.keep_rate_pct is not None:
+            reasons.append(_("keeps {rate:.0f}% of promises").format(rate=self.keep_rate_pct))
+        else:
+            reasons.append(_("no promises yet"))
+        if self.avg_days_late is not None:
+            reasons.append(_("pays {days:.0f} days late on average").format(days=self.avg_days_late))
+        if self.broken_90d:
+            n = self.broken_90d
+            reasons.append(ngettext("{n} broken promise in 90 days", "{n} broken promises in 90 days", n).format(n=n))
+        return reasons
 
 
 def grade(keep_rate_pct: Decimal | None, avg_days_late: Decimal | None, broken_90d: int) -> Grade:
     """A–D from the customer's record: promise keep rate, average days late (amount-weighted), broken promises in
     the last 90 days. Each criterion gives a letter; the grade is the worst of them."""
-    letters, reasons = [], []
+    letter = "A" if broken_90d == 0 else "B" if broken_90d == 1 else "C" if broken_90d == 2 else "D"
     if keep_rate_pct is not None:
         kr = keep_rate_pct
-        letters.append("A" if kr >= 90 else "B" if kr >= 70 else "C" if kr >= 40 else "D")
-        reasons.append(_("keeps {rate:.0f}% of promises").format(rate=kr))
-    else:
-        reasons.append(_("no promises yet"))
+        letter = max(letter, "A" if kr >= 90 else "B" if kr >= 70 else "C" if kr >= 40 else "D")
     if avg_days_late is not None:
         d = avg_days_late
-        letters.append("A" if d <= 7 else "B" if d <= 20 else "C" if d <= 45 else "D")
-        reasons.append(_("pays {days:.0f} days late on average").format(days=d))
-    letters.append("A" if broken_90d == 0 else "B" if broken_90d == 1 else "C" if broken_90d == 2 else "D")
-    if broken_90d:
-        reasons.append(
-            ngettext("{n} broken promise in 90 days", "{n} broken promises in 90 days", broken_90d).format(n=broken_90d)
-        )
-    return Grade(max(letters) if letters else "A", reasons)
+        letter = max(letter, "A" if d <= 7 else "B" if d <= 20 else "C" if d <= 45 else "D")
+    return Grade(letter, keep_rate_pct, avg_days_late, broken_90d)
 
 
 def next_follow_up(

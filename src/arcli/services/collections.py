@@ -545,16 +545,24 @@ def hold_problem(tx: Tx, customer: Customer, day: dt.date, adding: int) -> str |
 @dataclass(frozen=True)
 class DueRow:
     rank: int
-    customer: str
-    overdue: int
-    due: int
-    days_overdue: int
-    promise: str
-    grade: str
-    level: str
-    action: str
-    why: str
+    situation: rules.Situation
     score: Decimal
+
+    # the words are made for the rows someone reads (the table shows the first 30 of thousands)
+    customer = property(lambda self: self.situation.customer)
+    overdue = property(lambda self: self.situation.overdue)
+    due = property(lambda self: self.situation.due)
+    days_overdue = property(lambda self: self.situation.days_overdue)
+    promise = property(lambda self: self.situation.promise_status or "-")
+    grade = property(lambda self: self.situation.grade)
+    level = property(lambda self: rules.level_name(self.situation.level))
+    action = property(lambda self: rules.action(self.situation))
+    why = property(lambda self: rules.why(self.situation))
+
+    FIELDS = ("rank", "customer", "overdue", "due", "days_overdue", "promise", "grade", "level", "action", "why")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in (*self.FIELDS, "score")}
 
 
 def due(
@@ -600,21 +608,5 @@ def due(
                 follow_up_due=follow_up_due,
             )
         )
-    ranked = rules.rank(situations)
-    rows = [
-        DueRow(
-            rank=n,
-            customer=s.customer,
-            overdue=s.overdue,
-            due=s.due,
-            days_overdue=s.days_overdue,
-            promise=s.promise_status or "-",
-            grade=s.grade,
-            level=rules.level_name(s.level),
-            action=rules.action(s),
-            why=rules.why(s),
-            score=score,
-        )
-        for n, s, score in ranked
-    ]
+    rows = [DueRow(n, s, score) for n, s, score in rules.rank(situations)]
     return rows[:limit] if limit else rows

@@ -379,10 +379,10 @@ DUE_SHOWN = 30
 
 
 def show_due(due_rows, w, fmt: Format = Format.table, shown: int | None = None) -> None:
-    rows = [r.__dict__ for r in due_rows]
-    total = len(rows)
+    total = len(due_rows)
     if fmt is Format.table and shown is None:
-        rows = rows[:DUE_SHOWN]
+        due_rows = due_rows[:DUE_SHOWN]
+    rows = [r.as_dict() for r in due_rows]
     if fmt is Format.json:
         emit_json(plain_rows(DUE_COLS, rows))
     elif fmt is Format.csv:
