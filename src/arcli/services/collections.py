@@ -470,14 +470,19 @@ def _load_facts(
 
 def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
     """Level, grade, promises and follow-up of one customer on a day: a pure function of its facts."""
-    outcomes = rules.evaluate_promises([_promise(r) for r in f.promises], f.payments, day, policy.threshold)
-    views = _views(f.promises, outcomes, customer=f.customer.name)
-    rate, rate_amount = rules.keep_rate(outcomes)
-    broken = [o for o in outcomes if o.status == "broken"]
-    broken_90d = sum(1 for o in broken if o.promise.window_end >= day - dt.timedelta(days=90))
-    broken_since_payment = sum(1 for o in broken if f.last_payment is None or o.promise.window_end >= f.last_payment)
     last_contact, scheduled = f.contact if f.contact else (None, None)
-    broken_unanswered = sum(1 for o in broken if last_contact is None or o.promise.window_end >= last_contact)
+    if f.promises:
+        outcomes = rules.evaluate_promises([_promise(r) for r in f.promises], f.payments, day, policy.threshold)
+        views = _views(f.promises, outcomes, customer=f.customer.name)
+        rate, rate_amount = rules.keep_rate(outcomes)
+        broken = [o for o in outcomes if o.status == "broken"]
+        broken_90d = sum(1 for o in broken if o.promise.window_end >= day - dt.timedelta(days=90))
+        broken_since_payment = sum(
+            1 for o in broken if f.last_payment is None or o.promise.window_end >= f.last_payment
+        )
+        broken_unanswered = sum(1 for o in broken if last_contact is None or o.promise.window_end >= last_contact)
+    else:  # most customers of a large ledger: nothing promised in the window, so nothing to evaluate
+        views, rate, rate_amount, broken_90d, broken_since_payment, broken_unanswered = [], None, None, 0, 0, 0
     weighted, amount = f.lateness
     g = rules.grade(rate, Decimal(weighted) / amount if amount else None, broken_90d)
     days_overdue = (day - f.oldest_due).days if f.oldest_due else 0
