@@ -676,15 +676,23 @@ class Tx:
     def ledger_total(self, as_of: dt.date, *, customer_id: int | None = None, rep: str | None = None) -> int:
         """Σ of every entry's effect up to a date: deliveries − payments ± voids (all customers, or some).
 
-        When nothing is dated after the day, this is Σ ``customer_balance`` (kept by a trigger on ``entry``, and
-        checked by `ar check` against the entries); otherwise the entries up to the day, summed."""
-        if not self.entries_after(as_of):
+        Σ ``customer_balance`` (kept by a trigger on ``entry``, and checked by `ar check` against the entries)
+        less the entries dated after the day: a past day costs the entries since it, not every entry before it.
+        One customer's entries up to the day are summed through its own index."""
+        later = self.entries_after(as_of)
+        if customer_id is None or not later:
             q = select(func.coalesce(func.sum(CB.c.balance), 0))
             if customer_id is not None:
                 q = q.where(CB.c.customer_id == customer_id)
             if rep is not None:
                 q = q.where(CB.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
-            return int(self.conn.execute(q).scalar_one())
+            now = int(self.conn.execute(q).scalar_one())
+            if not later:
+                return now
+            q = select(func.coalesce(func.sum(E.c.delta), 0)).where(E.c.date > as_of)
+            if rep is not None:
+                q = q.where(E.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
+            return now - int(self.conn.execute(q).scalar_one())
         q = select(func.coalesce(func.sum(E.c.delta), 0)).where(E.c.date <= as_of)
         if customer_id is not None:
             q = q.where(E.c.customer_id == customer_id)
