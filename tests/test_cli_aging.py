@@ -174,3 +174,18 @@ def test_a_payment_for_an_item_a_void_reopened_counts_from_the_void_day(ok):
         row = ok("--as-of", day, "balance", "--format", "json").json()["rows"][0]
         assert f"{Decimal(row['open']) - Decimal(row['credit']):.2f}" == net, day
         assert ok("report", "aging", "--as-of", day, "--format", "json").json()["reconciled"], day
+
+
+def test_bucket_edges_are_exact_days_and_a_huge_cutoff_is_no_error(ok):
+    """Buckets compare dates with the cut-off days (age ≤ N ⇔ the day is on or after as-of − N): an item exactly
+    N days old is in the N bucket, one day older in the next; a cut-off beyond the calendar is simply open-ended
+    (it was an internal error when the age was compared in SQL with an integer SQLite could not hold)."""
+    ok("customer", "add", "Edge", "--terms", "cod")
+    for ref, day in (("T30", "2026-10-24"), ("T31", "2026-10-23"), ("T0", "2026-11-23"), ("T1", "2026-11-22")):
+        ok("delivery", "add", "Edge", "100", "--date", day, "--ref", ref)
+    rows = ok("--as-of", "2026-11-23", "report", "aging", "--by", "item", "--format", "json").json()["rows"]
+    got = {r["item"]: next(k for k in ("not due", "1-30", "31-60") if r[k] != "0.00") for r in rows}
+    assert got == {"T0": "not due", "T1": "1-30", "T30": "1-30", "T31": "31-60"}
+    for basis in ("due", "delivery"):
+        r = ok("report", "aging", "--basis", basis, "--buckets", "30,99999999999999999999", "--format", "json")
+        assert r.json()["totals"]["total"] == "400.00"

@@ -60,7 +60,7 @@ def aging_report(
 
         credits = {k: v for k, v in all_credits.items() if included(k)}
         disputed = {k: v for k, v in all_disputed.items() if included(k)}
-        raw = tx.aging(ctx.today, cuts, basis=basis, by=by, customer_id=cid, rep=rep)
+        raw = tx.aging(ctx.today, cuts, basis=basis, by=by, customer_id=cid, rep=rep, pivot=by != "item")
         ledger_balance = tx.ledger_total(ctx.today, customer_id=cid, rep=rep)
     rows: dict[Any, dict[str, Any]] = {}
 
@@ -76,14 +76,21 @@ def aging_report(
             row["total"] += int(r.open)
     else:
         no_rep = _("(no rep)")
-        for r in raw:
-            key = (r.rep or no_rep) if by == "rep" else r.id
+        # the pivoted rows, as plain tuples (a row's attributes cost more than its dict): (id, name, rep) or
+        # (rep), then one amount per column, then the total
+        first, n = (1 if by == "rep" else 3), len(cols)
+        for t in map(tuple, raw):
+            key = (t[0] or no_rep) if by == "rep" else t[0]
+            amounts = list(map(int, t[first : first + n]))
             row = rows.get(key)
-            if row is None:
-                row = row_for(key, **({"rep": r.rep or no_rep} if by == "rep" else {"customer": r.name, "rep": r.rep}))
-            amount = int(r.amount)
-            row[cols[r.bucket]] += amount
-            row["total"] += amount
+            if row is None:  # the common case: a row made whole at once
+                fields = {"rep": key} if by == "rep" else {"customer": t[1], "rep": t[2]}
+                row = rows[key] = {**fields, **dict(zip(cols, amounts, strict=True)), "total": int(t[first + n])}
+                row["credit"] = row["disputed"] = 0
+                continue
+            for c, a in zip(cols, amounts, strict=True):  # a NULL rep and an empty one are both "(no rep)"
+                row[c] += a
+            row["total"] += int(t[first + n])
         for customer_id, credit in credits.items():
             c = names[customer_id]
             key = (c.rep or _("(no rep)")) if by == "rep" else customer_id

@@ -721,18 +721,29 @@ class Tx:
         by: str = "customer",
         customer_id: int | None = None,
         rep: str | None = None,
+        pivot: bool = False,
     ) -> list[Any]:
-        """Open amounts by bucket as of a date, grouped in SQL: rows of (key…, bucket, amount).
+        """Open amounts by bucket as of a date, grouped in SQL: rows of (key…, bucket, amount), or with ``pivot``
+        (customer or rep) one row per key of (key…, b0, b1, …, total).
 
         ``by`` customer: (customer_id, name, rep); rep: (rep); item: (customer name, item ref, delivery date, due
         date, age). Bucket 0 is "not due" on the due basis; see ``arcli.domain.aging``.
         """
         it = self._open_as_of(as_of)
-        age = self._days(literal(as_of, Date), it.c.due_date if basis == "due" else it.c.delivery_date)
-        whens = [(age <= 0, 0)] if basis == "due" else []
+        day_col = it.c.due_date if basis == "due" else it.c.delivery_date
+        age = self._days(literal(as_of, Date), day_col)
+
+        def since(days: int) -> Any:  # age <= days  ⇔  the day is on or after as_of − days (no date arithmetic)
+            try:
+                return literal(as_of - dt.timedelta(days=days), Date)
+            except OverflowError:
+                return literal(dt.date.min, Date)
+
+        whens = [(day_col >= since(0), 0)] if basis == "due" else []
         offset = 1 if basis == "due" else 0
-        whens += [(age <= c, n + offset) for n, c in enumerate(cutoffs)]
+        whens += [(day_col >= since(c), n + offset) for n, c in enumerate(cutoffs)]
         bucket = case(*whens, else_=len(cutoffs) + offset).label("bucket")
+        buckets = len(cutoffs) + offset + 1
         if by == "item":
             q = (
                 select(C.c.name, I.c.ref, it.c.delivery_date, it.c.due_date, age.label("age"), bucket, it.c.open)
@@ -741,6 +752,22 @@ class Tx:
                 .join(I, I.c.id == it.c.item_id)
                 .order_by(C.c.name, it.c.due_date, I.c.ref)
             )
+        elif pivot:  # one row per key: its amount in each bucket (b0, b1, …) and its total
+            keys = [C.c.rep] if by == "rep" else [C.c.id, C.c.name, C.c.rep]
+            # grouped by (customer, bucket) first: the bucket is computed once per item, not once per column
+            per = (
+                select(it.c.customer_id, bucket, func.sum(it.c.open).label("open"))
+                .group_by(it.c.customer_id, bucket)
+                .subquery()
+            )
+            sums = [func.sum(case((per.c.bucket == k, per.c.open), else_=0)).label(f"b{k}") for k in range(buckets)]
+            q = (
+                select(*keys, *sums, func.sum(per.c.open).label("total"))
+                .select_from(per)
+                .join(C, C.c.id == per.c.customer_id)
+                .group_by(*keys)
+            )
+            it = per
         else:
             keys = [C.c.rep] if by == "rep" else [C.c.id, C.c.name, C.c.rep]
             q = (
