@@ -35,7 +35,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union,
     update,
 )
@@ -78,17 +77,6 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     ids = list(ids)
     for n in range(0, len(ids), CHUNK):
         yield ids[n : n + CHUNK]
-
-
-def _id_filters(column: Any, ids: Sequence[int]) -> Iterator[Any]:
-    """WHERE clauses that together select ``ids``: one ``column IN (…)`` per chunk for a few ids, or a single
-    always-true clause for many (more than a chunk): one pass over every row, the caller keeping those it asked
-    for, is cheaper than compiling and seeking thousands of bound ids."""
-    if len(ids) > CHUNK:
-        yield true()
-        return
-    for chunk in _chunks(ids):
-        yield column.in_(chunk)
 
 
 class Ledger:
@@ -334,13 +322,9 @@ class Tx:
     def customer_labels(self, customer_ids: Sequence[int] | None = None) -> dict[int, Any]:
         """Customers' id → (id, name, rep), without building whole records: every customer's, or these."""
         q = select(C.c.id, C.c.name, C.c.rep)
-        if customer_ids is None:
-            return {r.id: r for r in self.conn.execute(q).all()}
-        wanted = set(customer_ids)
-        out: dict[int, Any] = {}
-        for ids in _id_filters(C.c.id, sorted(wanted)):
-            out |= {r.id: r for r in self.conn.execute(q.where(ids)).all() if r.id in wanted}
-        return out
+        if customer_ids is not None:
+            q = q.where(self._among(C.c.id, customer_ids))
+        return {r.id: r for r in self.conn.execute(q).all()}
 
     def list_customers(self, rep: str | None = None) -> list[CustomerRecord]:
         q = select(C).order_by(C.c.name)
@@ -944,7 +928,8 @@ class Tx:
         self.conn.execute(update(H).where(H.c.id == hold_id).values(released_on=day))
 
     def _among(self, column: Any, ids: Sequence[int]) -> Any:
-        """``column IN ids`` with the ids bound as one value: a JSON array on SQLite, an array on PostgreSQL."""
+        """``column IN ids`` with the ids bound as one value (a JSON array on SQLite, an array on PostgreSQL):
+        any number of them, where thousands of bound ids cost more to compile than the query takes to run."""
         if self.conn.dialect.name == "sqlite":
             return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(list(ids)))))
         return column == func.any(literal(list(ids), ARRAY(BigInteger)))
@@ -985,29 +970,21 @@ class Tx:
 
     def _lateness_now(self, as_of: dt.date, since: dt.date, customer_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """`lateness` from the tables kept current: settled items by their settle day, open ones until as_of."""
-        out: dict[int, list[int]] = {}
-        # the ids as one bound value even for many customers: each customer's window is sought in the (customer,
-        # due date) index, where one pass over every customer would read three years of settled items, and
-        # thousands of bound ids cost more to compile than the query takes to run
-        for chunk in _chunks(sorted(set(customer_ids))):
-            settled_ids, open_ids = self._among(SI.c.customer_id, chunk), self._among(O.c.customer_id, chunk)
-            late_s = self._days(SI.c.settled_on, SI.c.due_date)
-            settled = select(SI.c.customer_id, SI.c.amount, case((late_s > 0, late_s), else_=0).label("late")).where(
-                settled_ids, SI.c.due_date >= since, SI.c.due_date <= as_of
-            )
-            late_o = self._days(literal(as_of, Date), O.c.due_date)
-            still_open = (
-                select(O.c.customer_id, I.c.amount, case((late_o > 0, late_o), else_=0).label("late"))
-                .join(I, I.c.id == O.c.item_id)
-                .where(open_ids, O.c.due_date >= since, O.c.due_date <= as_of)
-            )
-            u = settled.union_all(still_open).subquery()
-            q = select(u.c.customer_id, func.sum(u.c.amount * u.c.late), func.sum(u.c.amount)).group_by(u.c.customer_id)
-            for cid, weighted, amount in self.conn.execute(q).all():
-                acc = out.setdefault(cid, [0, 0])
-                acc[0] += int(weighted or 0)
-                acc[1] += int(amount or 0)
-        return {cid: (w, a) for cid, (w, a) in out.items()}
+        # each customer's window is sought in the (customer, due date) index, where one pass over every customer
+        # would read three years of settled items
+        late_s = self._days(SI.c.settled_on, SI.c.due_date)
+        settled = select(SI.c.customer_id, SI.c.amount, case((late_s > 0, late_s), else_=0).label("late")).where(
+            self._among(SI.c.customer_id, customer_ids), SI.c.due_date >= since, SI.c.due_date <= as_of
+        )
+        late_o = self._days(literal(as_of, Date), O.c.due_date)
+        still_open = (
+            select(O.c.customer_id, I.c.amount, case((late_o > 0, late_o), else_=0).label("late"))
+            .join(I, I.c.id == O.c.item_id)
+            .where(self._among(O.c.customer_id, customer_ids), O.c.due_date >= since, O.c.due_date <= as_of)
+        )
+        u = settled.union_all(still_open).subquery()
+        q = select(u.c.customer_id, func.sum(u.c.amount * u.c.late), func.sum(u.c.amount)).group_by(u.c.customer_id)
+        return {cid: (int(w or 0), int(a or 0)) for cid, w, a in self.conn.execute(q).all()}
 
     def exposure(self, as_of: dt.date, horizon: dt.date, *, rep: str | None = None) -> list[Any]:
         """Customers with money open as of a date: overdue, falling due by ``horizon``, oldest overdue due date.
@@ -1048,12 +1025,12 @@ class Tx:
         """Promises of these customers whose date is on or after ``since`` (with the superseded flag)."""
         nxt = P.alias("nxt")
         superseded = exists().where(nxt.c.supersedes_id == P.c.id)
-        out: list[Any] = []
-        wanted = set(customer_ids)
-        for ids in _id_filters(P.c.customer_id, sorted(wanted)):
-            q = select(P, superseded.label("superseded")).where(ids, P.c.by_date >= since).order_by(P.c.made_on, P.c.id)
-            out += [r for r in self.conn.execute(q).all() if r.customer_id in wanted]
-        return out
+        q = (
+            select(P, superseded.label("superseded"))
+            .where(self._among(P.c.customer_id, customer_ids), P.c.by_date >= since)
+            .order_by(P.c.made_on, P.c.id)
+        )
+        return self.conn.execute(q).all()
 
     def payments_for(
         self, promised_since: dt.date, as_of: dt.date, customer_ids: Sequence[int] | None = None
@@ -1079,12 +1056,12 @@ class Tx:
         return [(r[0], r[1], int(r[2])) for r in self.conn.execute(q).all()]
 
     def open_dispute_counts(self, customer_ids: Sequence[int]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        wanted = set(customer_ids)
-        for ids in _id_filters(DS.c.customer_id, sorted(wanted)):
-            q = select(DS.c.customer_id, func.count()).where(ids, DS.c.resolved_on.is_(None)).group_by(DS.c.customer_id)
-            out |= {r[0]: int(r[1]) for r in self.conn.execute(q).all() if r[0] in wanted}
-        return out
+        q = (
+            select(DS.c.customer_id, func.count())
+            .where(self._among(DS.c.customer_id, customer_ids), DS.c.resolved_on.is_(None))
+            .group_by(DS.c.customer_id)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(q).all()}
 
     def customers_by_ids(self, customer_ids: Sequence[int]) -> dict[int, CustomerRecord]:
         out: dict[int, CustomerRecord] = {}
