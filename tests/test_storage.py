@@ -74,6 +74,42 @@ def test_an_older_ledger_is_upgraded_on_open(tmp_path, ok, db, older):
     assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
 
 
+def test_schema_0006_backfills_a_ledger_with_history(ok, db):
+    """A ledger written at 0005 (made here by taking a current one back down) gets its new derived rows from the
+    history when opened: settled items' delivery days, payments whose credit was used later, each customer's
+    balance and the trigger that keeps it. `ar check` compares each with the history, and a write after the
+    upgrade moves the balance."""
+    from alembic import command
+
+    ok("customer", "add", "Pre", "--terms", "net 30")
+    ok("customer", "add", "Late", "--terms", "cod")
+    ok("payment", "add", "Pre", "500", "--date", "2026-01-05", "--ref", "P1")  # credit until the deliveries
+    ok("delivery", "add", "Pre", "300", "--date", "2026-01-10", "--ref", "D1")
+    ok("delivery", "add", "Pre", "400", "--date", "2026-01-20", "--ref", "D2")
+    ok("delivery", "add", "Late", "900", "--date", "2026-02-01", "--ref", "D3")
+    ok("payment", "add", "Late", "900", "--date", "2026-03-01", "--ref", "P2")
+    ok("payment", "add", "Late", "50", "--date", "2026-03-02", "--ref", "P3")
+    ok("void", "payment", "P3", "--reason", "bounced", "--date", "2026-03-05")
+    before = ok("--as-of", "2026-01-15", "report", "aging", "--format", "json").json()["totals"]
+    url = db.url if isinstance(db, PgLedger) else f"sqlite:///{db}"
+    eng = open_engine(url, create=False)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(engine_mod.__file__).parent / "migrations"))
+    with eng.connect().execution_options(ar_write=True) as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+        conn.commit()
+    eng.dispose()
+    assert rows(db, "select version_num from alembic_version") == [("0005",)]
+    ok("check")  # opening it upgrades it, and every check passes (the derived tables equal the history)
+    assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
+    assert rows(db, "select count(*) from settled_credit") == [(1,)]  # P1, applied on the 10th and the 20th
+    assert ok("--as-of", "2026-01-15", "report", "aging", "--format", "json").json()["totals"] == before
+    ok("delivery", "add", "Late", "10", "--date", "2026-03-10", "--ref", "D4")
+    ok("check")
+    assert rows(db, "select balance from customer_balance order by customer_id") == [(20_000,), (1_000,)]
+
+
 @pytest.mark.sqlite_only("edits the file with sqlite3")
 def test_a_ledger_from_a_newer_arcli_is_refused(ok, ar, db):
     ok("customer", "add", "A")
