@@ -63,6 +63,7 @@ def aging_report(
         raw = tx.aging(ctx.today, cuts, basis=basis, by=by, customer_id=cid, rep=rep, pivot=by != "item")
         ledger_balance = tx.ledger_total(ctx.today, customer_id=cid, rep=rep)
     rows: dict[Any, dict[str, Any]] = {}
+    no_rep = _("(no rep)")
 
     def row_for(key: Any, **fields: Any) -> dict[str, Any]:
         if key not in rows:
@@ -75,7 +76,6 @@ def aging_report(
             row[cols[r.bucket]] += int(r.open)
             row["total"] += int(r.open)
     else:
-        no_rep = _("(no rep)")
         # the pivoted rows, as plain tuples (a row's attributes cost more than its dict): (id, name, rep) or
         # (rep), then one amount per column, then the total
         first, n = (1 if by == "rep" else 3), len(cols)
@@ -93,11 +93,11 @@ def aging_report(
             row["total"] += int(t[first + n])
         for customer_id, credit in credits.items():
             c = names[customer_id]
-            key = (c.rep or _("(no rep)")) if by == "rep" else customer_id
-            fields = {"rep": c.rep or _("(no rep)")} if by == "rep" else {"customer": c.name, "rep": c.rep}
+            key = (c.rep or no_rep) if by == "rep" else customer_id
+            fields = {"rep": key} if by == "rep" else {"customer": c.name, "rep": c.rep}
             row_for(key, **fields)["credit"] += credit
         for customer_id, amount in disputed.items():
-            key = (names[customer_id].rep or _("(no rep)")) if by == "rep" else customer_id
+            key = (names[customer_id].rep or no_rep) if by == "rep" else customer_id
             if key in rows:
                 rows[key]["disputed"] += amount
     if by == "item":

@@ -564,10 +564,12 @@ class DueRow:
     action = property(lambda self: rules.action(self.situation))
     why = property(lambda self: rules.why(self.situation))
 
-    FIELDS = ("rank", "customer", "overdue", "due", "days_overdue", "promise", "grade", "level", "action", "why")
+    FIELDS = (
+        "rank", "customer", "overdue", "due", "days_overdue", "promise", "grade", "level", "action", "why", "score",
+    )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (*self.FIELDS, "score")}
+        return {k: getattr(self, k) for k in self.FIELDS}
 
 
 def due(
@@ -586,8 +588,8 @@ def due(
         exposure = {r.id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
         since = when - dt.timedelta(days=HISTORY_DAYS)
         ids = set(exposure) | tx.customers_with_live_promises(since) | tx.customers_with_open_disputes()
-        # names and reps only (the list needs no more), read in one pass: cheaper than whole records by id
-        customers = {cid: c for cid, c in tx.customer_labels().items() if cid in ids and (rep is None or c.rep == rep)}
+        # names and reps only: the list needs no more
+        customers = {cid: c for cid, c in tx.customer_labels(sorted(ids)).items() if rep is None or c.rep == rep}
         open_state = {cid: (True, ex.oldest_due) for cid, ex in exposure.items()}
         facts = _load_facts(tx, customers, when, open_state)
     situations = []

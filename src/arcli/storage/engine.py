@@ -69,22 +69,23 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def _cannot_create(path: Path, reason: object) -> ArError:
+    return ArError(_("cannot create the ledger at {path}: {value}").format(path=path, value=reason))
+
+
 def _create_file(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.parent.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+    except FileExistsError:  # a plain file where the directory should be
+        raise _cannot_create(path, os.strerror(errno.ENOTDIR)) from None
+    except OSError as exc:
+        raise _cannot_create(path, exc.strerror or exc) from None
+    try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        if path.parent.is_dir():
-            return  # another writer created it first
-        raise ArError(
-            _("cannot create the ledger at {path}: {value}").format(path=path, value=os.strerror(errno.ENOTDIR))
-        ) from None
+        return  # another writer created it first
     except OSError as exc:
-        raise ArError(
-            _("cannot create the ledger at {path}: {value}").format(path=path, value=exc.strerror or exc)
-        ) from None
+        raise _cannot_create(path, exc.strerror or exc) from None
     os.close(fd)
 
 
@@ -146,9 +147,7 @@ def open_engine(url: str, *, create: bool) -> Engine:
         try:
             exists, is_dir = path.exists(), path.is_dir()
         except OSError as exc:  # a name too long for the file system, a path through a file
-            raise ArError(
-                _("cannot create the ledger at {path}: {value}").format(path=path, value=exc.strerror or exc)
-            ) from None
+            raise _cannot_create(path, exc.strerror or exc) from None
         if not exists:
             if not create:
                 raise LedgerMissing(

@@ -959,7 +959,7 @@ class Tx:
         q = (
             select(I.c.customer_id, func.sum(I.c.amount * late).label("weighted"), func.sum(I.c.amount).label("amount"))
             .where(
-                I.c.customer_id.in_(customer_ids),
+                self._among(I.c.customer_id, customer_ids),
                 I.c.due_date >= since,
                 I.c.due_date <= as_of,
                 ~_reversed_by(I.c.entry_id, as_of),
@@ -1062,12 +1062,6 @@ class Tx:
             .group_by(DS.c.customer_id)
         )
         return {r[0]: int(r[1]) for r in self.conn.execute(q).all()}
-
-    def customers_by_ids(self, customer_ids: Sequence[int]) -> dict[int, CustomerRecord]:
-        out: dict[int, CustomerRecord] = {}
-        for chunk in _chunks(customer_ids):
-            out |= {r.id: _customer(r) for r in self.conn.execute(select(C).where(C.c.id.in_(chunk)))}
-        return out
 
     def customers_with_live_promises(self, since: dt.date) -> set[int]:
         q = select(P.c.customer_id).where(P.c.by_date >= since).distinct()
