@@ -65,6 +65,10 @@ def print_table(t: Table) -> None:
     """Print a table; if even its narrowest layout does not fit, print it at that width (the terminal wraps the
     lines) rather than let Rich cut amounts short."""
     out = console()
+    widest = getattr(t, "arcli_widest", None)
+    if widest is not None and widest <= out.width:
+        out.print(t)  # every cell fits at its widest: nothing to measure (Rich would measure every cell twice)
+        return
     need = Measurement.get(out, out.options.update_width(10_000), t).minimum
     if need > out.width:
         out = Console(highlight=False, width=need)
@@ -132,12 +136,14 @@ def table(
     t = Table(box=box.SIMPLE_HEAD, title=title, caption=caption, title_justify="left", caption_justify="left")
     rows = list(rows)
     everything = [*rows, totals] if totals is not None else rows
+    widest_table = len(cols) + 1  # an upper bound of the table's width with no cell wrapped: separators, edges
     for c in cols:
         right = c.kind in ("money", "int", "num")
         # numbers and dates are never cut (at their widest); text keeps up to 24 cells (CJK counts double), then wraps
         widest = max((_cell(r.get(c.key), c.kind, c.vocab).cell_len for r in everything), default=0)
         header = c.title
         fixed = max(widest, cell_len(header))
+        widest_table += fixed + 2  # the cell and its padding
         t.add_column(
             header,
             justify="right" if right else "left",
@@ -150,6 +156,7 @@ def table(
     if totals is not None:
         t.add_section()
         t.add_row(*(_cell(totals.get(c.key), c.kind, c.vocab) for c in cols), style="bold")
+    t.arcli_widest = widest_table  # type: ignore[attr-defined]  # read by print_table
     return t
 
 
