@@ -44,9 +44,15 @@ _OPEN_ITEMS = f"""
     FROM item i LEFT JOIN ({_PAID}) p ON p.item_id = i.id
     WHERE i.entry_id NOT IN ({_REVERSED}) AND i.amount - COALESCE(p.s, 0) > 0"""
 _SETTLED_ITEMS = f"""
-    SELECT i.id AS item_id, i.customer_id, i.due_date, p.last AS settled_on, i.amount, i.delivery_date
+    SELECT i.id AS item_id, i.customer_id, i.due_date, p.last AS settled_on, i.amount, i.delivery_date,
+           {{days_late}} AS days_late
     FROM item i JOIN ({_PAID}) p ON p.item_id = i.id
     WHERE i.entry_id NOT IN ({_REVERSED}) AND i.amount - p.s <= 0"""
+#: Days from the due date to the settling day, 0 if not late (the one expression that differs by engine).
+_DAYS_LATE = {
+    "sqlite": "MAX(0, CAST(julianday(p.last) - julianday(i.due_date) AS INTEGER))",
+    "postgresql": "GREATEST(p.last - i.due_date, 0)",
+}
 _OPEN_CREDITS = f"""
     SELECT e.id AS payment_id, e.customer_id, e.date, -e.delta - COALESCE(a.s, 0) AS credit
     FROM entry e LEFT JOIN ({_APPLIED}) a ON a.payment_id = e.id
@@ -308,7 +314,7 @@ def derived(conn: Connection) -> Iterator[Fault]:
     """The tables kept current equal what the full history gives, row for row."""
     for table, key, expected in (
         ("open_item", "item_id", _OPEN_ITEMS),
-        ("settled_item", "item_id", _SETTLED_ITEMS),
+        ("settled_item", "item_id", _SETTLED_ITEMS.format(days_late=_DAYS_LATE[conn.dialect.name])),
         ("open_credit", "payment_id", _OPEN_CREDITS),
         ("settled_credit", "payment_id", _SETTLED_CREDITS),
         (
@@ -319,7 +325,7 @@ def derived(conn: Connection) -> Iterator[Fault]:
     ):
         cols = {
             "open_item": "item_id, customer_id, due_date, delivery_date, open",
-            "settled_item": "item_id, customer_id, due_date, settled_on, amount, delivery_date",
+            "settled_item": "item_id, customer_id, due_date, settled_on, amount, delivery_date, days_late",
             "open_credit": "payment_id, customer_id, date, credit",
             "settled_credit": "payment_id, customer_id, date, settled_on",
             "customer_balance": "customer_id, balance",

@@ -40,6 +40,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Integer
 
 from arcli.domain.allocation import OpenItem
 from arcli.domain.errors import ArError, Conflict, Retry
@@ -146,6 +149,30 @@ def _open_item(r: Any) -> OpenItem:
     )
 
 
+class days_between(FunctionElement):
+    """The whole number of days from one date to a later one (negative if it is earlier), on either engine."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between(element: Any, compiler: Any, **kw: Any) -> str:  # PostgreSQL: date - date is days
+    later, earlier = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return f"CAST(julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
+
+
+def _days_late(settled_on: Any, due_date: Any) -> Any:
+    late = days_between(settled_on, due_date)
+    return case((late > 0, late), else_=0)
+
+
 _STATEMENTS: dict[str, Any] = {}
 
 
@@ -162,10 +189,13 @@ def _refresh_statements() -> dict[str, Any]:
     )
     last = select(func.max(A.c.date)).where(A.c.item_id == sub.c.id, A.c.amount > 0).scalar_subquery()
     paid_in_full = (
-        select(sub.c.id, sub.c.customer_id, sub.c.due_date, last, I.c.amount, sub.c.delivery_date)
+        select(
+            sub.c.id, sub.c.customer_id, sub.c.due_date, last, I.c.amount, sub.c.delivery_date,
+            _days_late(last, sub.c.due_date),
+        )
         .join(I, I.c.id == sub.c.id)
         .where(sub.c.open <= 0)
-    )
+    )  # fmt: skip
     credit = (-E.c.delta - _applied_from_payment(E.c.id, None)).label("credit")
     pay = (
         select(E.c.id, E.c.customer_id, E.c.date, credit)
@@ -185,7 +215,7 @@ def _refresh_statements() -> dict[str, Any]:
         ),
         del_settled=SI.delete().where(SI.c.item_id.in_(ids)),
         ins_settled=insert(SI).from_select(
-            ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date"], paid_in_full
+            ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date", "days_late"], paid_in_full
         ),
         del_credit=OC.delete().where(OC.c.payment_id.in_(ids)),
         ins_credit=insert(OC).from_select(
@@ -715,7 +745,7 @@ class Tx:
         """
         it = self._open_as_of(as_of)
         day_col = it.c.due_date if basis == "due" else it.c.delivery_date
-        age = self._days(literal(as_of, Date), day_col)
+        age = days_between(literal(as_of, Date), day_col)
 
         def since(days: int) -> Any:  # age <= days  ⇔  the day is on or after as_of − days (no date arithmetic)
             try:
@@ -744,9 +774,13 @@ class Tx:
                 .group_by(it.c.customer_id, bucket)
                 .subquery()
             )
-            sums = [func.sum(case((per.c.bucket == k, per.c.open), else_=0)).label(f"b{k}") for k in range(buckets)]
+            # whole numbers on every engine (PostgreSQL's SUM of BIGINT is NUMERIC)
+            sums = [
+                cast(func.sum(case((per.c.bucket == k, per.c.open), else_=0)), BigInteger).label(f"b{k}")
+                for k in range(buckets)
+            ]
             q = (
-                select(*keys, *sums, func.sum(per.c.open).label("total"))
+                select(*keys, *sums, cast(func.sum(per.c.open), BigInteger).label("total"))
                 .select_from(per)
                 .join(C, C.c.id == per.c.customer_id)
                 .group_by(*keys)
@@ -934,11 +968,6 @@ class Tx:
             return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(list(ids)))))
         return column == func.any(literal(list(ids), ARRAY(BigInteger)))
 
-    def _days(self, later: Any, earlier: Any) -> Any:
-        if self.conn.dialect.name == "sqlite":
-            return func.julianday(later) - func.julianday(earlier)
-        return later - earlier  # PostgreSQL: date - date is a number of days
-
     def lateness(self, as_of: dt.date, since: dt.date, customer_ids: list[int]) -> dict[int, tuple[int, int]]:
         """Per customer, over items due in [since, as_of]: Σ amount × days late and Σ amount, as of a date.
 
@@ -954,7 +983,7 @@ class Tx:
             select(func.max(A.c.date)).where(A.c.item_id == I.c.id, A.c.date <= as_of, A.c.amount > 0)
         ).scalar_subquery()
         settled = case((paid >= I.c.amount, last), else_=literal(as_of, Date))
-        late = self._days(settled, I.c.due_date)
+        late = days_between(settled, I.c.due_date)
         late = case((late > 0, late), else_=0)
         q = (
             select(I.c.customer_id, func.sum(I.c.amount * late).label("weighted"), func.sum(I.c.amount).label("amount"))
@@ -972,11 +1001,10 @@ class Tx:
         """`lateness` from the tables kept current: settled items by their settle day, open ones until as_of."""
         # each customer's window is sought in the (customer, due date) index, where one pass over every customer
         # would read three years of settled items
-        late_s = self._days(SI.c.settled_on, SI.c.due_date)
-        settled = select(SI.c.customer_id, SI.c.amount, case((late_s > 0, late_s), else_=0).label("late")).where(
+        settled = select(SI.c.customer_id, SI.c.amount, SI.c.days_late.label("late")).where(
             self._among(SI.c.customer_id, customer_ids), SI.c.due_date >= since, SI.c.due_date <= as_of
         )
-        late_o = self._days(literal(as_of, Date), O.c.due_date)
+        late_o = days_between(literal(as_of, Date), O.c.due_date)
         still_open = (
             select(O.c.customer_id, I.c.amount, case((late_o > 0, late_o), else_=0).label("late"))
             .join(I, I.c.id == O.c.item_id)
@@ -1025,8 +1053,9 @@ class Tx:
         """Promises of these customers whose date is on or after ``since`` (with the superseded flag)."""
         nxt = P.alias("nxt")
         superseded = exists().where(nxt.c.supersedes_id == P.c.id)
+        wanted = [c for c in P.c if c.name not in ("created_at", "actor")]  # a timestamp costs more to read
         q = (
-            select(P, superseded.label("superseded"))
+            select(*wanted, superseded.label("superseded"))
             .where(self._among(P.c.customer_id, customer_ids), P.c.by_date >= since)
             .order_by(P.c.made_on, P.c.id)
         )

@@ -283,8 +283,10 @@ settled_item = Table(
     _day("settled_on"),
     _fen("amount"),
     _day("delivery_date"),
-    # covering: a year of lateness per customer reads the index alone
-    Index("settled_item_customer", "customer_id", "due_date", "settled_on", "amount"),
+    # days from the due date to settled_on, 0 when paid on time or early (fixed once settled)
+    Column("days_late", Integer, nullable=False, server_default="0"),
+    # covering: a year of lateness per customer reads the index alone, with no date arithmetic
+    Index("settled_item_customer", "customer_id", "due_date", "amount", "days_late"),
     # the items open on a past day: settled after it, delivered by it
     Index("settled_item_settled", "settled_on", "delivery_date"),
 )
