@@ -77,20 +77,23 @@ def aging_report(
             row["total"] += int(r.open)
     else:
         # the pivoted rows, as plain tuples (a row's attributes cost more than its dict): (id, name, rep) or
-        # (rep), then one amount per column, then the total
-        first, n = (1 if by == "rep" else 3), len(cols)
-        for t in map(tuple, raw):
-            key = (t[0] or no_rep) if by == "rep" else t[0]
-            amounts = list(map(int, t[first : first + n]))
-            row = rows.get(key)
-            if row is None:  # the common case: a row made whole at once
-                fields = {"rep": key} if by == "rep" else {"customer": t[1], "rep": t[2]}
-                row = rows[key] = {**fields, **dict(zip(cols, amounts, strict=True)), "total": int(t[first + n])}
+        # (rep), then one whole number per column, then the total
+        if by == "rep":
+            names_of = ("rep", *cols, "total")
+            for t in map(tuple, raw):
+                key = t[0] or no_rep
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = dict(zip(names_of, (key, *t[1:]), strict=True))
+                    row["credit"] = row["disputed"] = 0
+                    continue
+                for c, a in zip(names_of[1:], t[1:], strict=True):  # a NULL rep and an empty one are both "(no rep)"
+                    row[c] += a
+        else:
+            names_of = ("customer", "rep", *cols, "total")
+            for t in raw:
+                row = rows[t[0]] = dict(zip(names_of, t[1:], strict=True))
                 row["credit"] = row["disputed"] = 0
-                continue
-            for c, a in zip(cols, amounts, strict=True):  # a NULL rep and an empty one are both "(no rep)"
-                row[c] += a
-            row["total"] += int(t[first + n])
         for customer_id, credit in credits.items():
             c = names[customer_id]
             key = (c.rep or no_rep) if by == "rep" else customer_id
@@ -103,7 +106,7 @@ def aging_report(
     if by == "item":
         ordered = list(rows.values())  # customer, then due date (SQL order)
     else:  # oldest money first: compare the columns from the oldest bucket down, then by name (two stable sorts)
-        ordered = sorted(rows.values(), key=lambda r: str(r.get("customer")))
+        ordered = sorted(rows.values(), key=itemgetter("customer")) if by == "customer" else list(rows.values())
         ordered.sort(key=itemgetter(*reversed(cols)) if len(cols) > 1 else itemgetter(cols[0]), reverse=True)
     totals = {c: sum(map(itemgetter(c), ordered)) for c in [*cols, "total", "disputed"]}
     totals["credit"] = sum(credits.values())

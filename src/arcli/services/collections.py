@@ -161,10 +161,14 @@ def promise_views(tx: Tx, customer_id: int, as_of: dt.date, policy: Policy) -> l
     return _views(*_outcomes(tx, customer_id, as_of, policy))
 
 
-def _views(rows: list[Any], outcomes: list[PromiseOutcome], customer: str | None = None) -> list[PromiseView]:
+def _views(
+    rows: list[Any], outcomes: list[PromiseOutcome], customer: str | None = None, only: int | None = None
+) -> list[PromiseView]:
+    """The promises as views (or only the one at index ``only``), each with its chain of superseded ones."""
     by_id = {r.id: r for r in rows}
     views = []
-    for r, o in zip(rows, outcomes, strict=True):
+    pairs = zip(rows, outcomes, strict=True) if only is None else [(rows[only], outcomes[only])]
+    for r, o in pairs:
         chain = [r.id]
         while by_id.get(chain[0]) is not None and by_id[chain[0]].supersedes_id is not None:
             chain.insert(0, by_id[chain[0]].supersedes_id)
@@ -471,9 +475,9 @@ def _load_facts(
 def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
     """Level, grade, promises and follow-up of one customer on a day: a pure function of its facts."""
     last_contact, scheduled = f.contact if f.contact else (None, None)
+    latest, promised_today = None, 0
     if f.promises:
         outcomes = rules.evaluate_promises([_promise(r) for r in f.promises], f.payments, day, policy.threshold)
-        views = _views(f.promises, outcomes, customer=f.customer.name)
         rate, rate_amount = rules.keep_rate(outcomes)
         broken = [o for o in outcomes if o.status == "broken"]
         broken_90d = sum(1 for o in broken if o.promise.window_end >= day - dt.timedelta(days=90))
@@ -481,13 +485,16 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
             1 for o in broken if f.last_payment is None or o.promise.window_end >= f.last_payment
         )
         broken_unanswered = sum(1 for o in broken if last_contact is None or o.promise.window_end >= last_contact)
+        promised_today = sum(o.promise.amount - o.paid for o in outcomes if o.status == "open" and o.promise.by == day)
+        live = [n for n, o in enumerate(outcomes) if o.status != "superseded"]
+        if live:  # the latest live promise, as a view (its chain read from all the rows)
+            latest = _views(f.promises, outcomes, customer=f.customer.name, only=live[-1])[0]
     else:  # most customers of a large ledger: nothing promised in the window, so nothing to evaluate
-        views, rate, rate_amount, broken_90d, broken_since_payment, broken_unanswered = [], None, None, 0, 0, 0
+        rate, rate_amount, broken_90d, broken_since_payment, broken_unanswered = None, None, 0, 0, 0
     weighted, amount = f.lateness
     g = rules.grade(rate, Decimal(weighted) / amount if amount else None, broken_90d)
     days_overdue = (day - f.oldest_due).days if f.oldest_due else 0
     level = rules.escalation_level(days_overdue, broken_since_payment, policy.ladder) if f.has_open else None
-    live = [v for v in views if v.status != "superseded"]
     return Standing(
         level=level,
         level_name=rules.level_name(level) if level is not None else "-",
@@ -501,8 +508,8 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
         next_follow_up=rules.next_follow_up(last_contact, scheduled, g.letter, policy.cadence),
         on_hold=f.hold is not None,
         hold_reason=f.hold.reason if f.hold is not None else None,
-        latest_promise=live[-1] if live else None,
-        promised_today=sum(v.amount - v.paid for v in views if v.status == "open" and v.by == day),
+        latest_promise=latest,
+        promised_today=promised_today,
         open_disputes=f.open_disputes,
     )
 
