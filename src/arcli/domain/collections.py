@@ -76,26 +76,28 @@ def evaluate_promises(
     When the window has ended short of that: partly kept if anything arrived, else broken. Otherwise open.
     """
     live = sorted((p for p in promises if not p.superseded), key=lambda p: (p.made_on, p.id))
-    paid = {p.id: 0 for p in promises}
-    target = {p.id: _target(p.amount, threshold) for p in promises}
-    for day, amount in sorted(payments):
-        if day > as_of:
-            continue
-        left = amount
-        for p in live:
-            if left <= 0:
-                break
-            if p.made_on <= day <= p.window_end and paid[p.id] < p.amount:
-                take = min(left, p.amount - paid[p.id])
-                paid[p.id] += take
-                left -= take
+    paid = dict.fromkeys((p.id for p in promises), 0)
+    ends = {p.id: p.window_end for p in promises}
+    if live:
+        for day, amount in sorted(payments):
+            if day > as_of:
+                continue
+            left = amount
+            for p in live:
+                if left <= 0:
+                    break
+                if p.made_on <= day <= ends[p.id] and paid[p.id] < p.amount:
+                    take = min(left, p.amount - paid[p.id])
+                    paid[p.id] += take
+                    left -= take
+    whole = threshold == 100  # the default: the whole amount, with no Decimal arithmetic
     out = []
     for p in promises:
         if p.superseded:
             status = "superseded"
-        elif paid[p.id] >= target[p.id]:
+        elif paid[p.id] >= (max(1, p.amount) if whole else _target(p.amount, threshold)):
             status = "kept"
-        elif as_of <= p.window_end:
+        elif as_of <= ends[p.id]:
             status = "open"
         else:
             status = "partly_kept" if paid[p.id] > 0 else "broken"

@@ -595,8 +595,9 @@ def due(
         exposure = {r.id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
         since = when - dt.timedelta(days=HISTORY_DAYS)
         ids = set(exposure) | tx.customers_with_live_promises(since) | tx.customers_with_open_disputes()
-        # names and reps only: the list needs no more
-        customers = {cid: c for cid, c in tx.customer_labels(sorted(ids)).items() if rep is None or c.rep == rep}
+        # names and reps only: the list needs no more (the exposure rows carry them)
+        labels = {**tx.customer_labels(sorted(ids.difference(exposure))), **exposure}
+        customers = {cid: c for cid, c in labels.items() if rep is None or c.rep == rep}
         open_state = {cid: (True, ex.oldest_due) for cid, ex in exposure.items()}
         facts = _load_facts(tx, customers, when, open_state)
     situations = []

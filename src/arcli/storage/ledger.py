@@ -1001,18 +1001,25 @@ class Tx:
         """`lateness` from the tables kept current: settled items by their settle day, open ones until as_of."""
         # each customer's window is sought in the (customer, due date) index, where one pass over every customer
         # would read three years of settled items
-        settled = select(SI.c.customer_id, SI.c.amount, SI.c.days_late.label("late")).where(
-            self._among(SI.c.customer_id, customer_ids), SI.c.due_date >= since, SI.c.due_date <= as_of
+        settled = (
+            select(SI.c.customer_id, func.sum(SI.c.amount * SI.c.days_late), func.sum(SI.c.amount))
+            .where(self._among(SI.c.customer_id, customer_ids), SI.c.due_date >= since, SI.c.due_date <= as_of)
+            .group_by(SI.c.customer_id)
         )
         late_o = days_between(literal(as_of, Date), O.c.due_date)
         still_open = (
-            select(O.c.customer_id, I.c.amount, case((late_o > 0, late_o), else_=0).label("late"))
+            select(O.c.customer_id, func.sum(I.c.amount * case((late_o > 0, late_o), else_=0)), func.sum(I.c.amount))
             .join(I, I.c.id == O.c.item_id)
             .where(self._among(O.c.customer_id, customer_ids), O.c.due_date >= since, O.c.due_date <= as_of)
+            .group_by(O.c.customer_id)
         )
-        u = settled.union_all(still_open).subquery()
-        q = select(u.c.customer_id, func.sum(u.c.amount * u.c.late), func.sum(u.c.amount)).group_by(u.c.customer_id)
-        return {cid: (int(w or 0), int(a or 0)) for cid, w, a in self.conn.execute(q).all()}
+        # two queries, each grouped in the index's customer order (as one UNION ALL, its rows were sorted again)
+        out: dict[int, tuple[int, int]] = {}
+        for q in (settled, still_open):
+            for cid, w, a in self.conn.execute(q).all():
+                before = out.get(cid, (0, 0))
+                out[cid] = (before[0] + int(w or 0), before[1] + int(a or 0))
+        return out
 
     def exposure(self, as_of: dt.date, horizon: dt.date, *, rep: str | None = None) -> list[Any]:
         """Customers with money open as of a date: overdue, falling due by ``horizon``, oldest overdue due date.
