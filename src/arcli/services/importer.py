@@ -139,7 +139,7 @@ def import_file(
     columns, ignored = importing.map_header(kind, header, importing.parse_map(mapping or []))
     result = ImportResult(kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run)
     try:
-        with unit_of_work(ctx, write=True) as tx:
+        with unit_of_work(ctx, write=True) as tx, tx.bulk():
             poster = _Poster(tx, ctx, result, create_customers)
             batch: list[importing.Row] = []
             for line, cells in body:

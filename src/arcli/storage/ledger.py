@@ -404,6 +404,24 @@ class Tx:
             self.refresh_credit([fields["reverses_id"]])
         return new_id
 
+    #: SQLite's page cache for a bulk import's connection (its default is 2 MB): a million rows go into half a
+    #: dozen indexes, and with the pages they touch kept in memory an import of 1M deliveries or payments ran
+    #: about a fifth faster (peak memory +100 MB; the issue's limit is 500 MB)
+    BULK_CACHE_KIB = 96 * 1024
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A larger page cache while a bulk write runs on this connection (SQLite; PostgreSQL has its own)."""
+        if self.conn.dialect.name != "sqlite":
+            yield
+            return
+        before = self.conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        self.conn.exec_driver_sql(f"PRAGMA cache_size = -{self.BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
     def entries_after(self, day: dt.date) -> bool:
         """Whether anything is dated after a day (if not, "as of that day" is the current state)."""
         return self.conn.execute(select(literal(1)).where(E.c.date > day).limit(1)).first() is not None
