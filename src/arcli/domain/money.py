@@ -22,8 +22,17 @@ _NUMBER = re.compile(r"(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fr
 _CURRENCY_PREFIXES = ("¥", "$", "CNY", "RMB")
 
 
+_PLAIN = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
+
+
 def parse_amount(text: str, *, allow_zero: bool = False, allow_negative: bool = False) -> int:
     """Parse an amount a person typed into fen (integer minor units)."""
+    plain = _PLAIN.fullmatch(text) if text else None
+    if plain:  # digits with at most two decimals (every import file, every export): no normalising
+        whole, frac = plain.groups()
+        fen = int(whole) * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+        if 0 < fen <= MAX_FEN:
+            return fen
     original = text
     s = unicodedata.normalize("NFKC", text or "").strip()  # full-width digits, ￥ and ，→ ASCII forms
     s = s.replace(" ", "")

@@ -35,6 +35,13 @@ _PART = re.compile(r"(prepaid|cod|net\s*(\d+)|eom(?:\s*(\d+))?|eom\s*\+\s*(\d+)\
 _INSTALMENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(.+)")
 
 
+@lru_cache(maxsize=8192)
+def _end_of_month(day: date, months_on: int) -> date:
+    """The last day of the month ``months_on`` after ``day``'s (an import asks for the same few thousand days
+    a million times, and relativedelta is slow)."""
+    return day + relativedelta(months=months_on, day=31)
+
+
 @dataclass(frozen=True)
 class Rule:
     """One way of computing a due date from a delivery date."""
@@ -48,8 +55,8 @@ class Rule:
         if self.kind == "net":
             return delivered + timedelta(days=self.n)
         if self.kind == "eom":
-            return delivered + relativedelta(day=31) + timedelta(days=self.n)
-        return delivered + relativedelta(months=self.n, day=31)  # eom+Nm
+            return _end_of_month(delivered, 0) + timedelta(days=self.n)
+        return _end_of_month(delivered, self.n)  # eom+Nm
 
     def describe(self) -> str:
         """The rule in the language of this run (``net 30`` → 发货后30天)."""
