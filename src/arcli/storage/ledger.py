@@ -22,6 +22,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Date,
+    DateTime,
     String,
     and_,
     bindparam,
@@ -50,6 +51,7 @@ from arcli.domain.records import Customer as CustomerRecord
 from arcli.i18n import _
 from arcli.storage import models
 from arcli.storage.engine import connection_error, ensure_schema, open_engine
+from arcli.storage.models import UTCDateTime
 from arcli.storage.seal import sealed
 
 A = models.allocation
@@ -124,6 +126,23 @@ class Ledger:
             raise ArError(_("database error: {msg}").format(msg=msg)) from None
         except DBAPIError as exc:
             raise ArError(_("database error: {orig}").format(orig=_first_line(exc.orig))) from None
+
+
+def _remembering(col_type: Any, dialect: Any) -> Any:
+    """A column type's bind processor; for dates and timestamps one that converts each distinct value once (an
+    import's rows share one timestamp and a few thousand days, and the conversion costs more than the insert)."""
+    process = col_type._cached_bind_processor(dialect)
+    if process is None or not isinstance(col_type, Date | DateTime | UTCDateTime):
+        return process
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        out = seen.get(value)
+        if out is None:
+            out = seen[value] = process(value)
+        return out
+
+    return convert
 
 
 def _first_line(exc: BaseException | None) -> str:
@@ -306,7 +325,7 @@ class Tx:
         if any(r.keys() != rows[0].keys() for r in rows):
             names = list(dict.fromkeys(k for r in rows for k in r))
         dialect = self.conn.dialect
-        procs = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+        procs = [_remembering(table.c[n].type, dialect) for n in names]
         quote = dialect.identifier_preparer.quote
         sql = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
