@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from arcli.domain import collections as rules
@@ -399,7 +400,6 @@ def set_hold(ctx: Context, customer_key: str, *, hold: bool, reason: str | None 
 @dataclass(frozen=True)
 class Standing:
     level: int | None  # None: nothing open
-    level_name: str
     grade: rules.Grade
     keep_rate: Decimal | None
     keep_rate_amount: Decimal | None
@@ -410,9 +410,23 @@ class Standing:
     next_follow_up: dt.date | None
     on_hold: bool
     hold_reason: str | None
-    latest_promise: PromiseView | None
+    latest_status: str  # the latest live promise's status, "" when there is none
     promised_today: int
     open_disputes: int
+    # the latest live promise, as (the rows, their outcomes, its index, the customer's name): made into a view
+    # only when someone reads it (the morning list reads only the status, of thousands of customers)
+    latest: tuple[list[Any], list[PromiseOutcome], int, str] | None = None
+
+    @property
+    def level_name(self) -> str:
+        return rules.level_name(self.level) if self.level is not None else "-"
+
+    @cached_property
+    def latest_promise(self) -> PromiseView | None:
+        if self.latest is None:
+            return None
+        rows, outcomes, index, customer = self.latest
+        return _views(rows, outcomes, customer=customer, only=index)[0]
 
     @property
     def next_step(self) -> str:
@@ -487,8 +501,8 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
         broken_unanswered = sum(1 for o in broken if last_contact is None or o.promise.window_end >= last_contact)
         promised_today = sum(o.promise.amount - o.paid for o in outcomes if o.status == "open" and o.promise.by == day)
         live = [n for n, o in enumerate(outcomes) if o.status != "superseded"]
-        if live:  # the latest live promise, as a view (its chain read from all the rows)
-            latest = _views(f.promises, outcomes, customer=f.customer.name, only=live[-1])[0]
+        if live:
+            latest = (f.promises, outcomes, live[-1], f.customer.name)
     else:  # most customers of a large ledger: nothing promised in the window, so nothing to evaluate
         rate, rate_amount, broken_90d, broken_since_payment, broken_unanswered = None, None, 0, 0, 0
     weighted, amount = f.lateness
@@ -497,7 +511,6 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
     level = rules.escalation_level(days_overdue, broken_since_payment, policy.ladder) if f.has_open else None
     return Standing(
         level=level,
-        level_name=rules.level_name(level) if level is not None else "-",
         grade=g,
         keep_rate=rate,
         keep_rate_amount=rate_amount,
@@ -508,9 +521,10 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
         next_follow_up=rules.next_follow_up(last_contact, scheduled, g.letter, policy.cadence),
         on_hold=f.hold is not None,
         hold_reason=f.hold.reason if f.hold is not None else None,
-        latest_promise=latest,
+        latest_status=latest[1][latest[2]].status if latest else "",
         promised_today=promised_today,
         open_disputes=f.open_disputes,
+        latest=latest,
     )
 
 
@@ -619,7 +633,7 @@ def due(
                 broken_unanswered=st.broken_unanswered,
                 promise_due_today=st.promised_today,
                 open_disputes=st.open_disputes,
-                promise_status=st.latest_promise.status if st.latest_promise else "",
+                promise_status=st.latest_status,
                 follow_up_due=follow_up_due,
             )
         )
