@@ -1,5 +1,7 @@
 """`ar report collections` and write-offs through the CLI."""
 
+import datetime as dt
+
 import pytest
 
 
@@ -143,3 +145,25 @@ def test_every_report_in_every_text_format(q4):
     assert (plan[0]["customer"], plan[0]["plan"], plan[0]["collected"]) == ("Big", "3000000.00", "5000000.00")
     allowance = q4("--as-of", "2026-12-31", "report", "allowance").out
     assert "Bad-debt allowance as of 2026-12-31" in allowance and "Loss rate %" in allowance
+
+
+def test_opening_and_closing_balances_equal_the_ledger_on_those_days(ok):
+    """The collections report's opening and closing AR come from the kept-current balances less the entries
+    after each day when those are few, or from one pass over all entries when they are many: both ways must
+    give the ledger's balance on the day (as `ar report aging` reconciles it)."""
+    ok("customer", "add", "A", "--terms", "net 30")
+    ok("customer", "add", "B", "--terms", "net 60")
+    for month in range(1, 11):
+        ok("delivery", "add", "A", f"{month}万", "--date", f"2026-{month:02d}-03", "--ref", f"A{month}")
+        ok("delivery", "add", "B", f"{month * 2}万", "--date", f"2026-{month:02d}-07", "--ref", f"B{month}", "--force")
+        ok("payment", "add", "A", f"{month}万", "--date", f"2026-{month:02d}-20")
+    ok("payment", "add", "B", "5万", "--date", "2026-10-25", "--ref", "PB")
+    ok("--as-of", "2026-10-28", "void", "payment", "PB", "--reason", "bounced")
+    # the last month: few entries after its first day; the first: nearly all of them after
+    for start, end in (("2026-10-01", "2026-10-31"), ("2026-02-01", "2026-02-28"), ("2026-06-10", "2026-07-15")):
+        figures = ok("--as-of", "2026-10-31", "report", "collections", "--from", start, "--to", end, "--format", "json")
+        f = figures.json()["figures"]
+        before = (dt.date.fromisoformat(start) - dt.timedelta(days=1)).isoformat()
+        opening = ok("--as-of", before, "report", "aging", "--format", "json").json()["ledger_balance"]
+        closing = ok("--as-of", end, "report", "aging", "--format", "json").json()["ledger_balance"]
+        assert (f["opening_ar"], f["closing_ar"]) == (opening, closing), (start, end)
