@@ -90,12 +90,11 @@ def evaluate_promises(
                     take = min(left, p.amount - paid[p.id])
                     paid[p.id] += take
                     left -= take
-    whole = threshold == 100  # the default: the whole amount, with no Decimal arithmetic
     out = []
     for p in promises:
         if p.superseded:
             status = "superseded"
-        elif paid[p.id] >= (max(1, p.amount) if whole else _target(p.amount, threshold)):
+        elif paid[p.id] >= _target(p.amount, threshold):
             status = "kept"
         elif as_of <= ends[p.id]:
             status = "open"
@@ -106,6 +105,8 @@ def evaluate_promises(
 
 
 def _target(amount: int, threshold: Decimal) -> int:
+    if threshold == 100:  # the default: the whole amount, with no Decimal arithmetic
+        return max(1, amount)
     return max(1, math.ceil(Decimal(amount) * threshold / 100))
 
 

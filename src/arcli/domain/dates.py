@@ -69,10 +69,10 @@ def parse_date(text: str, today: date) -> date:
 
 
 def _parse(text: str, today: date) -> date:
-    if len(text) == 10 and text.isascii() and text[4] == text[7] == "-" and text[:4].isdigit() and text[5:7].isdigit():
-        try:  # the canonical form (every import file, every export): no normalising, no patterns
-            if text[8:].isdigit():
-                return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    canonical = len(text) == 10 and text.isascii() and text[4] == text[7] == "-"
+    if canonical and text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit():
+        try:  # YYYY-MM-DD (every import file, every export): no normalising, no patterns
+            return date(int(text[:4]), int(text[5:7]), int(text[8:]))
         except ValueError:
             pass  # no such day: the full parse below says so
     original = text

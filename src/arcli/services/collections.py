@@ -410,12 +410,16 @@ class Standing:
     next_follow_up: dt.date | None
     on_hold: bool
     hold_reason: str | None
-    latest_status: str  # the latest live promise's status, "" when there is none
     promised_today: int
     open_disputes: int
     # the latest live promise, as (the rows, their outcomes, its index, the customer's name): made into a view
     # only when someone reads it (the morning list reads only the status, of thousands of customers)
     latest: tuple[list[Any], list[PromiseOutcome], int, str] | None = None
+
+    @property
+    def latest_status(self) -> str:
+        """The latest live promise's status, "" when there is none."""
+        return self.latest[1][self.latest[2]].status if self.latest else ""
 
     @property
     def level_name(self) -> str:
@@ -521,7 +525,6 @@ def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
         next_follow_up=rules.next_follow_up(last_contact, scheduled, g.letter, policy.cadence),
         on_hold=f.hold is not None,
         hold_reason=f.hold.reason if f.hold is not None else None,
-        latest_status=latest[1][latest[2]].status if latest else "",
         promised_today=promised_today,
         open_disputes=f.open_disputes,
         latest=latest,
