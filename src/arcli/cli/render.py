@@ -69,6 +69,10 @@ def print_table(t: Table) -> None:
     if widest is not None and widest <= out.width:
         out.print(t)  # every cell fits at its widest: nothing to measure (Rich would measure every cell twice)
         return
+    narrowest = getattr(t, "arcli_narrowest", None)
+    if narrowest is not None and narrowest <= out.width:
+        out.print(t)  # it fits with its text wrapped: Rich lays it out (measuring it here first costs as much)
+        return
     need = Measurement.get(out, out.options.update_width(10_000), t).minimum
     if need > out.width:
         out = Console(highlight=False, width=need)
@@ -125,6 +129,16 @@ def emit_csv(cols: Sequence[Col], rows: Iterable[dict[str, Any]]) -> None:
         w.writerow([_csv_safe(_plain(r.get(c.key), c.kind), c.kind) for c in cols])
 
 
+def _widest_line(text: Text) -> int:
+    """The cells its widest line takes (a cell of several lines is as wide as its widest)."""
+    plain = text.plain
+    return text.cell_len if "\n" not in plain else max(cell_len(line) for line in plain.split("\n"))
+
+
+def _longest_word(text: str) -> int:
+    return max(map(cell_len, text.split()), default=0)
+
+
 def table(
     cols: Sequence[Col],
     rows: Iterable[dict[str, Any]],
@@ -134,16 +148,24 @@ def table(
     caption: str | None = None,
 ) -> Table:
     t = Table(box=box.SIMPLE_HEAD, title=title, caption=caption, title_justify="left", caption_justify="left")
-    rows = list(rows)
-    everything = [*rows, totals] if totals is not None else rows
-    widest_table = len(cols) + 1  # an upper bound of the table's width with no cell wrapped: separators, edges
-    for c in cols:
+    cells = [[_cell(r.get(c.key), c.kind, c.vocab) for c in cols] for r in rows]
+    total_cells = [_cell(totals.get(c.key), c.kind, c.vocab) for c in cols] if totals is not None else None
+    everything = [*cells, total_cells] if total_cells is not None else cells
+    # upper bounds of the table's width with no cell wrapped, and with text wrapped as narrow as it goes: the
+    # separators and edges, then each cell and its padding
+    widest_table = narrowest_table = len(cols) + 1
+    for n, c in enumerate(cols):
         right = c.kind in ("money", "int", "num")
         # numbers and dates are never cut (at their widest); text keeps up to 24 cells (CJK counts double), then wraps
-        widest = max((_cell(r.get(c.key), c.kind, c.vocab).cell_len for r in everything), default=0)
+        widest = max((_widest_line(row[n]) for row in everything), default=0)
         header = c.title
         fixed = max(widest, cell_len(header))
-        widest_table += fixed + 2  # the cell and its padding
+        widest_table += fixed + 2
+        if c.kind == "text":  # wrapped between words (a longer word would be folded, never cut)
+            words = (w for row in everything for w in row[n].plain.split())
+            narrowest_table += max(min(24, fixed), max(map(cell_len, words), default=0), _longest_word(header)) + 2
+        else:
+            narrowest_table += fixed + 2
         t.add_column(
             header,
             justify="right" if right else "left",
@@ -151,11 +173,12 @@ def table(
             overflow="fold",  # text too long for its line is folded, never cut short with an ellipsis
             min_width=min(24, fixed) if c.kind == "text" else fixed,
         )
-    for r in rows:
-        t.add_row(*(_cell(r.get(c.key), c.kind, c.vocab) for c in cols))
-    if totals is not None:
+    for row in cells:
+        t.add_row(*row)
+    if total_cells is not None:
         t.add_section()
-        t.add_row(*(_cell(totals.get(c.key), c.kind, c.vocab) for c in cols), style="bold")
+        t.add_row(*total_cells, style="bold")
+    t.arcli_narrowest = narrowest_table  # type: ignore[attr-defined]  # read by print_table
     t.arcli_widest = widest_table  # type: ignore[attr-defined]  # read by print_table
     return t
 
