@@ -291,6 +291,34 @@ def test_following_up_a_broken_promise_takes_it_off_the_top(book):
     assert rows[0]["customer"] == "Hospital" and "broken promise" not in rows[0]["why"]
 
 
+def test_a_past_days_list_knows_only_what_was_known_that_day(book):
+    """Promises made and disputes raised after a day do not change that day's morning list or promises, while
+    the same list today reads the figures kept current (each promise's money, from `promise_paid`)."""
+    first = promise(book, "Agent", "152,300", "--by", "2026-11-27", as_of="2026-11-24")
+
+    def that_day():
+        return (
+            book("--as-of", "2026-11-24", "due", "--within", "3", "--format", "json").json(),
+            book("--as-of", "2026-11-24", "promise", "list", "--format", "json").json(),
+        )
+
+    before = that_day()
+    assert [(p["id"], p["status"]) for p in before[1]] == [(1, "broken"), (first["id"], "open")]
+    # the next day: a new promise replaces the open one, a payment, a dispute
+    promise(book, "Agent", "100,000", "--by", "2026-11-30", as_of="2026-11-25")
+    book("payment", "add", "Agent", "30,000", "--date", "2026-11-25")
+    book("--as-of", "2026-11-25", "dispute", "add", "Agent", "--reason", "quality")
+    assert that_day() == before
+    later = book("--as-of", "2026-11-25", "promise", "list", "--format", "json").json()
+    assert [(p["id"], p["status"], p["paid"]) for p in later][1:] == [
+        (first["id"], "superseded", "0.00"),
+        (first["id"] + 1, "open", "30000.00"),
+    ]
+    today = book("--as-of", "2026-11-25", "due", "--format", "json").json()
+    agent = next(r for r in today if r["customer"] == "Agent")
+    assert agent["promise"] == "open" and "1 open dispute" in agent["why"]
+
+
 def test_nobody_to_chase(ok):
     ok("customer", "add", "Quiet")
     assert ok("due").out == "Nobody to chase on 2026-11-23.\n"

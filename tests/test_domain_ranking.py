@@ -43,3 +43,35 @@ def test_ties_are_broken_by_amount_then_name():
     same = [situation("Zed", 5000), situation("Abe", 5000), situation("Max", 6000, days_overdue=0)]
     order = [s.customer for _, s, _ in rank(same)]
     assert order == ["Max", "Abe", "Zed"]
+
+
+@given(
+    fen=st.one_of(st.integers(0, 10_000), st.integers(0, 10**12)),
+    days=st.integers(0, 400),
+    broken=st.integers(0, 5),
+    today=st.integers(0, 10**6),
+    disputes=st.integers(0, 3),
+    grades=st.lists(st.sampled_from("ABCD"), min_size=2, max_size=2).map(sorted),
+    data=st.data(),
+)
+def test_priority_bounds_hold_the_score_for_every_grade_between(fen, days, broken, today, disputes, grades, data):
+    from arcli.domain.collections import priority_bounds
+
+    best, worst = grades
+    low, high = priority_bounds(fen, days, broken, today, disputes, best, worst)
+    letter = data.draw(st.sampled_from("ABCD"[("ABCD").index(best) : ("ABCD").index(worst) + 1]))
+    s = situation("X", fen, days_overdue=days, broken_unanswered=broken, promise_due_today=today,
+                  open_disputes=disputes, grade=letter)  # fmt: skip
+    assert low <= float(priority(s)) <= high
+    assert high - low <= 20.01  # at most the span of the grade's points, and a rounding margin
+
+
+@given(kept=st.integers(0, 60), more=st.integers(0, 60), broken_90d=st.integers(0, 5))
+def test_promise_grade_is_the_grade_without_lateness(kept, more, broken_90d):
+    from arcli.domain.collections import grade, promise_grade
+
+    ended = kept + more
+    rate = Decimal(kept) / ended * 100 if ended else None
+    assert promise_grade(kept, ended, broken_90d) == grade(rate, None, broken_90d).letter
+    for late in (Decimal(0), Decimal(10), Decimal(30), Decimal(60)):  # lateness only makes it worse
+        assert grade(rate, late, broken_90d).letter >= promise_grade(kept, ended, broken_90d)

@@ -153,7 +153,7 @@ class Bookings(RuleBasedStateMachine):
         self.entries: list[tuple[str, str, str, int]] = []  # kind, ref, customer, signed effect
         self.voided: set[str] = set()
         self.written_off: dict[str, set[str]] = {}  # delivery ref -> write-offs standing against it
-        self.snapshots: dict[str, tuple[str, str]] = {}
+        self.snapshots: dict[str, tuple[str, ...]] = {}
         self.n = 0
 
     def ar(self, *args: str, day: str | None = None, expect: int | None = 0) -> str:
@@ -185,8 +185,16 @@ class Bookings(RuleBasedStateMachine):
     @rule(days=st.integers(1, 20))
     def advance(self, days):
         # what today looks like, before anything more is booked on it; checked again at the end
-        self.snapshots[self.today] = (self.ar("report", "aging", "-f", "json"), self.ar("balance", "-f", "json"))
+        self.snapshots[self.today] = self.reports()
         self.day += days
+
+    def reports(self, day: str | None = None) -> tuple[str, ...]:
+        """What must read the same on a day whenever it is asked (the morning list and the promises: from the
+        figures kept current today, from the history for a past day)."""
+        return tuple(
+            self.ar(*args, "-f", "json", day=day)
+            for args in (("report", "aging"), ("balance",), ("due", "--within", "7"), ("promise", "list"))
+        )
 
     @rule(customer=st.sampled_from(customers), fen=st.integers(1, 5_000_000))
     def deliver(self, customer, fen):
@@ -223,6 +231,17 @@ class Bookings(RuleBasedStateMachine):
         by = (dt.date.fromisoformat(self.today) + dt.timedelta(days=days)).isoformat()
         self.ar("promise", "add", customer, f"{fen // 100}.{fen % 100:02d}", "--by", by)
 
+    @rule(customer=st.sampled_from(customers), next_in=st.one_of(st.none(), st.integers(0, 10)))
+    def contact(self, customer, next_in):
+        import datetime as dt
+
+        nxt = (
+            []
+            if next_in is None
+            else ["--next", (dt.date.fromisoformat(self.today) + dt.timedelta(next_in)).isoformat()]
+        )
+        self.ar("log", customer, "call", *nxt)
+
     @rule(customer=st.sampled_from(customers), data=st.data())
     def write_off(self, customer, data):
         shown = json.loads(self.ar("customer", "show", customer, "-f", "json"))
@@ -245,15 +264,20 @@ class Bookings(RuleBasedStateMachine):
             return
         out = self.ar("check")
         assert out.startswith("ok: "), out
+        # the first rows of the morning list, ranked from bounds, are those of the whole list
+        whole = json.loads(self.ar("due", "--within", "3", "-f", "json"))
+        for k in (1, 2):
+            assert json.loads(self.ar("due", "--within", "3", "--limit", str(k), "-f", "json")) == whole[:k]
+        table = self.ar("due", "--within", "3", "--limit", "1")
+        assert (f": {len(whole)} customer" in table) if whole else "Nobody" in table
         rows = json.loads(self.ar("balance", "--all", "-f", "json"))["rows"]
         got = {r["customer"]: int(r["open"].replace(".", "")) - int(r["credit"].replace(".", "")) for r in rows}
         assert got == self.balance
 
     def teardown(self):
         try:
-            for day, (aging, balance) in self.snapshots.items():
-                assert self.ar("report", "aging", "-f", "json", day=day) == aging, day
-                assert self.ar("balance", "-f", "json", day=day) == balance, day
+            for day, reports in self.snapshots.items():
+                assert self.reports(day) == reports, day
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 

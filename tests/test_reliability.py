@@ -115,6 +115,14 @@ PLANTED = {
         "UPDATE customer_balance SET balance = balance + 5 WHERE customer_id = 1",
         ["derived: customer_balance for customer_id 1 differs from what the history gives"],
     ),
+    "money counted towards a promise edited": (
+        "UPDATE promise_paid SET paid = paid + 5",
+        ["derived: promise_paid for promise_id 1 differs from what the history gives"],
+    ),
+    "money counted towards a promise lost": (
+        "DELETE FROM promise_paid",
+        ["derived: promise_paid for promise_id 1 differs from what the history gives"],
+    ),
     "balance trigger dropped": (
         "DROP TRIGGER entry_balance",
         ["derived: the trigger entry_balance is missing: customer_balance no longer follows new entries"],

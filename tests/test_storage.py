@@ -110,6 +110,48 @@ def test_schema_0006_backfills_a_ledger_with_history(ok, db):
     assert rows(db, "select balance from customer_balance order by customer_id") == [(20_000,), (1_000,)]
 
 
+def test_schema_0009_backfills_the_money_counted_towards_promises(ok, db):
+    """A ledger written at 0008 gets ``promise_paid`` from its promises and payments when opened: the oldest
+    promise takes a payment first, a superseded one takes nothing, a voided payment counts for none."""
+    from alembic import command
+
+    ok("customer", "add", "Hosp", "--terms", "net 30")
+    ok("delivery", "add", "Hosp", "100,000", "--date", "2026-09-01", "--ref", "D1")
+    ok("--as-of", "2026-11-01", "promise", "add", "Hosp", "30,000", "--by", "2026-11-20", "--items", "D1")
+    ok("--as-of", "2026-11-02", "promise", "add", "Hosp", "20,000", "--by", "2026-11-10")
+    ok("--as-of", "2026-11-03", "promise", "add", "Hosp", "25,000", "--by", "2026-11-25", "--items", "D1")  # replaces 1
+    ok("payment", "add", "Hosp", "40,000", "--date", "2026-11-05", "--ref", "P1")
+    ok("payment", "add", "Hosp", "9,000", "--date", "2026-11-06", "--ref", "P2")
+    ok("void", "payment", "P2", "--reason", "bounced", "--date", "2026-11-07")
+    listed = ok("promise", "list", "--format", "json").json()
+    assert [(p["id"], p["status"], p["paid"]) for p in listed] == [
+        (2, "kept", "20000.00"),
+        (1, "superseded", "0.00"),
+        (3, "open", "20000.00"),  # by 11-25: still open today
+    ]
+    kept = rows(db, "select promise_id, paid from promise_paid order by promise_id")
+    assert kept == [(1, 0), (2, 2_000_000), (3, 2_000_000)]
+    url = db.url if isinstance(db, PgLedger) else f"sqlite:///{db}"
+    eng = open_engine(url, create=False)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(engine_mod.__file__).parent / "migrations"))
+    with eng.connect().execution_options(ar_write=True) as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+        conn.commit()
+    eng.dispose()
+    assert rows(db, "select version_num from alembic_version") == [("0008",)]
+    ok("check")  # opening it upgrades it, and `ar check` compares promise_paid with the history
+    assert rows(db, "select promise_id, paid from promise_paid order by promise_id") == kept
+    assert ok("promise", "list", "--format", "json").json() == listed
+    # after the upgrade, writes keep it current: a new promise, then a payment in two promises' windows
+    ok("--as-of", "2026-11-24", "promise", "add", "Hosp", "5,000", "--by", "2026-11-30")
+    ok("payment", "add", "Hosp", "8,000", "--date", "2026-11-24", "--ref", "P3")
+    ok("check")
+    after = rows(db, "select promise_id, paid from promise_paid order by promise_id")
+    assert after == [(1, 0), (2, 2_000_000), (3, 2_500_000), (4, 300_000)]  # the older promise is filled first
+
+
 @pytest.mark.sqlite_only("edits the file with sqlite3")
 def test_a_ledger_from_a_newer_arcli_is_refused(ok, ar, db):
     ok("customer", "add", "A")

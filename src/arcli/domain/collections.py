@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from arcli.i18n import N_, _, money, ngettext
 
@@ -44,8 +45,7 @@ GRADES = "ABCD"
 # -- promises ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Promise:
+class Promise(NamedTuple):  # a tuple: the morning list reads thousands of them
     id: int
     made_on: date  # payments count from this day
     by: date
@@ -55,11 +55,10 @@ class Promise:
 
     @property
     def window_end(self) -> date:
-        return self.by + timedelta(days=self.grace_days)
+        return self.by + timedelta(days=self.grace_days) if self.grace_days else self.by
 
 
-@dataclass(frozen=True)
-class PromiseOutcome:
+class PromiseOutcome(NamedTuple):
     promise: Promise
     status: str  # open | kept | partly_kept | broken | superseded
     paid: int  # payments counted towards it, fen
@@ -75,13 +74,17 @@ def evaluate_promises(
     promise takes no money. Kept: the counted payments reach amount × threshold (a promise can be kept early).
     When the window has ended short of that: partly kept if anything arrived, else broken. Otherwise open.
     """
+    paid = paid_towards(promises, [(d, a) for d, a in payments if d <= as_of])
+    return [PromiseOutcome(p, promise_status(p, paid[p.id], as_of, threshold), paid[p.id]) for p in promises]
+
+
+def paid_towards(promises: list[Promise], payments: list[tuple[date, int]]) -> dict[int, int]:
+    """Promise id → the payments counted towards it (every payment given counts; see `evaluate_promises`)."""
     live = sorted((p for p in promises if not p.superseded), key=lambda p: (p.made_on, p.id))
     paid = dict.fromkeys((p.id for p in promises), 0)
-    ends = {p.id: p.window_end for p in promises}
     if live:
+        ends = {p.id: p.window_end for p in live}
         for day, amount in sorted(payments):
-            if day > as_of:
-                continue
             left = amount
             for p in live:
                 if left <= 0:
@@ -90,18 +93,20 @@ def evaluate_promises(
                     take = min(left, p.amount - paid[p.id])
                     paid[p.id] += take
                     left -= take
-    out = []
-    for p in promises:
-        if p.superseded:
-            status = "superseded"
-        elif paid[p.id] >= _target(p.amount, threshold):
-            status = "kept"
-        elif as_of <= ends[p.id]:
-            status = "open"
-        else:
-            status = "partly_kept" if paid[p.id] > 0 else "broken"
-        out.append(PromiseOutcome(p, status, paid[p.id]))
-    return out
+    return paid
+
+
+def promise_status(p: Promise, paid: int, as_of: date, threshold: Decimal = Decimal(100)) -> str:
+    """superseded, kept (the money counted reaches amount × threshold), open (its window has not ended), else
+    partly_kept if anything arrived, broken if nothing did."""
+    if p.superseded:
+        return "superseded"
+    # the target lies in 1 .. amount: the threshold is read only for money short of the whole amount
+    if paid >= p.amount or (paid > 0 and paid >= _target(p.amount, threshold)):
+        return "kept"
+    if as_of <= p.window_end:
+        return "open"
+    return "partly_kept" if paid > 0 else "broken"
 
 
 def _target(amount: int, threshold: Decimal) -> int:
@@ -163,12 +168,25 @@ def grade(keep_rate_pct: Decimal | None, avg_days_late: Decimal | None, broken_9
     the last 90 days. Each criterion gives a letter; the grade is the worst of them."""
     letter = "A" if broken_90d == 0 else "B" if broken_90d == 1 else "C" if broken_90d == 2 else "D"
     if keep_rate_pct is not None:
-        kr = keep_rate_pct
-        letter = max(letter, "A" if kr >= 90 else "B" if kr >= 70 else "C" if kr >= 40 else "D")
+        letter = max(letter, _rate_letter(keep_rate_pct))
     if avg_days_late is not None:
         d = avg_days_late
         letter = max(letter, "A" if d <= 7 else "B" if d <= 20 else "C" if d <= 45 else "D")
     return Grade(letter, keep_rate_pct, avg_days_late, broken_90d)
+
+
+def _rate_letter(kr: Decimal) -> str:
+    return "A" if kr >= 90 else "B" if kr >= 70 else "C" if kr >= 40 else "D"
+
+
+def promise_grade(kept: int, ended: int, broken_90d: int) -> str:
+    """The letter `grade` gives a customer from its promises alone (``kept`` of ``ended`` promises, broken in 90
+    days), before its lateness is known (which can only make it worse). Exact: the rate compared in integers."""
+    letter = "A" if broken_90d == 0 else "B" if broken_90d == 1 else "C" if broken_90d == 2 else "D"
+    if not ended:
+        return letter
+    k = kept * 10  # kept / ended >= 90 %  <=>  10 kept >= 9 ended
+    return max(letter, "A" if k >= 9 * ended else "B" if k >= 7 * ended else "C" if k >= 4 * ended else "D")
 
 
 def next_follow_up(
@@ -240,6 +258,37 @@ def priority(s: Situation) -> Decimal:
     score += DISPUTE_POINTS * min(s.open_disputes, 2)
     score += GRADE_POINTS[s.grade]
     return score
+
+
+def priority_bounds(
+    amount: int,
+    days_overdue: int,
+    broken_unanswered: int,
+    promise_due_today: int,
+    open_disputes: int,
+    best_grade: str,
+    worst_grade: str,
+) -> tuple[float, float]:
+    """The least and the most `priority` can be for a customer whose grade is known only to lie between two
+    letters (the morning list bounds every customer's score before it loads the lateness behind the grades of
+    the few that can make its first page). Floats, widened past the 0.001 to which the exact score rounds."""
+    base = 10 * math.log10(1 + amount / 100) if amount > 0 else 0.0
+    base += min(days_overdue, 180) / 4 + BROKEN_POINTS * min(broken_unanswered, 3)
+    if promise_due_today:
+        base += PROMISE_TODAY_POINTS
+    if open_disputes:
+        base += DISPUTE_POINTS * min(open_disputes, 2)
+    low, high = _GRADE_SPAN[best_grade, worst_grade]
+    return base + low - 0.002, base + high + 0.002
+
+
+#: (best, worst) letter → the least and most grade points between them
+_GRADE_SPAN = {
+    (b, w): (min(pts := [GRADE_POINTS[g] for g in GRADES[i : j + 1]]), max(pts))
+    for i, b in enumerate(GRADES)
+    for j, w in enumerate(GRADES)
+    if j >= i
+}
 
 
 def action(s: Situation) -> str:

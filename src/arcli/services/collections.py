@@ -4,6 +4,7 @@ customer's standing (level, grade, next follow-up), and the morning list (`ar du
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -150,7 +151,7 @@ def _promise(row: Any) -> Promise:
 
 
 def _outcomes(tx: Tx, customer_id: int, as_of: dt.date, policy: Policy) -> tuple[list[Any], list[PromiseOutcome]]:
-    rows = tx.promises(customer_id)
+    rows = tx.promises(customer_id, as_of=as_of)
     outcomes = rules.evaluate_promises(
         [_promise(r) for r in rows], tx.payments(customer_id, as_of), as_of, policy.threshold
     )
@@ -254,7 +255,7 @@ def list_promises(
             views = promise_views(tx, resolve(tx, customer).id, ctx.today, policy)
         else:  # every customer: two queries, then evaluated customer by customer
             rows_by: dict[int, list[Any]] = {}
-            for r in tx.promises(rep=rep):
+            for r in tx.promises(rep=rep, as_of=ctx.today):
                 rows_by.setdefault(r.customer_id, []).append(r)
             paid_by: dict[int, list[tuple[dt.date, int]]] = {}
             for cid, d, amount in tx.payments_for(dt.date.min, ctx.today):
@@ -444,26 +445,37 @@ class Standing:
 HISTORY_DAYS = 365  # grades, keep rates and lateness look at the last 12 months
 
 
-@dataclass
+@dataclass(slots=True)
 class _Facts:
     """What the standing of one customer is computed from; loaded for many customers at once."""
 
-    customer: Any  # a whole record, or an (id, name, rep) label row for the morning list
-    promises: list[Any] = field(default_factory=list)  # promise rows dated within the history window
-    payments: list[tuple[dt.date, int]] = field(default_factory=list)  # since its oldest such promise was made
-    last_payment: dt.date | None = None
+    customer: Any  # a whole record, an (id, name, rep) label row, or (the morning list, until named) the id
+    promises: Sequence[Any] = ()  # promise rows dated within the history window
+    outcomes: Sequence[PromiseOutcome] = ()  # theirs on the day, in the same order
     contact: tuple[dt.date, dt.date | None] | None = None
-    lateness: tuple[int, int] = (0, 0)
     oldest_due: dt.date | None = None
     has_open: bool = False
     open_disputes: int = 0
     hold: Any = None
+    # loaded by `_add_details`, for every customer or (the morning list) the few it ranks exactly
+    lateness: tuple[int, int] | None = None  # None: not loaded
+    last_payment: dt.date | None = None  # loaded for customers with a broken promise (only they need it)
 
 
 def _load_facts(
-    tx: Tx, customers: dict[int, Customer], day: dt.date, open_state: dict[int, tuple[bool, dt.date | None]]
+    tx: Tx,
+    customers: dict[int, Any],
+    day: dt.date,
+    open_state: dict[int, tuple[bool, dt.date | None]],
+    policy: Policy,
+    *,
+    details: bool = True,
+    promises: list[Any] | None = None,
+    disputes: dict[int, int] | None = None,
 ) -> dict[int, _Facts]:
-    """Facts for many customers with one query per kind (never one per customer)."""
+    """Facts for many customers with one query per kind (never one per customer); their lateness and last
+    payment only if asked (`_add_details` loads them for some). ``promises`` (the rows of `Tx.promises_for`
+    with paid=True) and ``disputes`` (open ones per customer), if the caller has read them already."""
     ids = sorted(customers)
     since = day - dt.timedelta(days=HISTORY_DAYS)
     facts = {cid: _Facts(customers[cid]) for cid in ids}
@@ -471,63 +483,158 @@ def _load_facts(
     for cid, (has_open, oldest_due) in open_state.items():
         if cid in facts:
             facts[cid].has_open, facts[cid].oldest_due = has_open, oldest_due
-    for r in tx.promises_for(ids, since):
-        facts[r.customer_id].promises.append(r)
-    for cid, d, amount in tx.payments_for(since, day, few):
-        if cid not in facts:
-            continue
-        facts[cid].payments.append((d, amount))
-        # only the last payment after the oldest promise matters: a broken promise is "since the last payment"
-        # when it ended after it, and every promise ended after a payment made before the oldest was made
-        facts[cid].last_payment = max(d, facts[cid].last_payment or d)
+    _add_outcomes(tx, facts, day, since, policy, few, promises)
     contacts = tx.last_contacts(day, few)
-    lateness = tx.lateness(day, since, ids)
-    disputes = tx.open_dispute_counts(ids)
-    for cid, f in facts.items():
-        f.contact = contacts.get(cid)
-        f.lateness = lateness.get(cid, (0, 0))
-        f.open_disputes = disputes.get(cid, 0)
+    for cid, contact in contacts.items():
+        if cid in facts:
+            facts[cid].contact = contact
+    for cid, n in (tx.open_dispute_counts(ids, day) if disputes is None else disputes).items():
+        if cid in facts:
+            facts[cid].open_disputes = n
+    if details:
+        _add_details(tx, facts, ids, day)
     return facts
+
+
+def _add_outcomes(
+    tx: Tx,
+    facts: dict[int, _Facts],
+    day: dt.date,
+    since: dt.date,
+    policy: Policy,
+    few: list[int] | None,
+    rows: list[Any] | None = None,
+) -> None:
+    """Each customer's promises in the history window and their outcomes on the day.
+
+    The money counted towards a promise is matched over all of the customer's promises and payments (an older
+    promise takes a payment first). When nothing is dated after the day, that is the figure kept current in
+    ``promise_paid``; for a past day the promises and payments up to it are matched here.
+    """
+    if not tx.promised_after(day):
+        status, threshold = rules.promise_status, policy.threshold
+        grouped: dict[int, tuple[list[Any], list[PromiseOutcome]]] = {}
+        for r in rows if rows is not None else tx.promises_for(sorted(facts), since, paid=True, as_of=day):
+            cid = r[1]
+            if cid in facts:  # by position: a row's attributes by name cost more than the rest of the loop
+                p = Promise(r[0], r[2], r[3], int(r[4]), r[5], bool(r[6]))
+                paid = int(r[7])
+                rs, outs = grouped.setdefault(cid, ([], []))
+                rs.append(r)
+                outs.append(PromiseOutcome(p, status(p, paid, day, threshold), paid))
+        for cid, (rs, outs) in grouped.items():
+            facts[cid].promises, facts[cid].outcomes = rs, outs
+        return
+    by_customer: dict[int, list[Any]] = {}
+    for r in tx.promises_for(sorted(facts), None, as_of=day):
+        by_customer.setdefault(r.customer_id, []).append(r)
+    payments: dict[int, list[tuple[dt.date, int]]] = {}
+    for cid, d, amount in tx.payments_for(dt.date.min, day, few):
+        payments.setdefault(cid, []).append((d, amount))
+    for cid, rs in by_customer.items():
+        outcomes = rules.evaluate_promises([_promise(r) for r in rs], payments.get(cid, []), day, policy.threshold)
+        pairs = [(r, o) for r, o in zip(rs, outcomes, strict=True) if r.by_date >= since]
+        facts[cid].promises = [r for r, _o in pairs]
+        facts[cid].outcomes = [o for _r, o in pairs]
+
+
+def _add_details(tx: Tx, facts: dict[int, _Facts], ids: list[int], day: dt.date) -> None:
+    """The year of lateness behind the grade, and the last payment (for customers with a broken promise)."""
+    lateness = tx.lateness(day, day - dt.timedelta(days=HISTORY_DAYS), ids)
+    broken = []
+    for cid in ids:
+        f = facts[cid]
+        f.lateness = lateness.get(cid, (0, 0))
+        if any(o.status == "broken" for o in f.outcomes):
+            broken.append(cid)
+    for cid, d in tx.last_payments(broken, day).items():
+        facts[cid].last_payment = d
+
+
+@dataclass(slots=True)
+class _Tally:
+    """A customer's promises in the window, counted (what grades, levels and the morning list read)."""
+
+    kept: int = 0
+    ended: int = 0  # kept, partly kept or broken
+    kept_amount: int = 0
+    ended_amount: int = 0
+    broken_90d: int = 0
+    broken_unanswered: int = 0  # broken promises whose window ended on or after the last contact
+    promised_today: int = 0  # fen still owed on open promises due on the day
+    broken_ends: list[dt.date] = field(default_factory=list)
+    latest: int | None = None  # index of the latest promise not superseded
+
+    @property
+    def rate(self) -> Decimal | None:
+        return Decimal(self.kept) / self.ended * 100 if self.ended else None
+
+    @property
+    def rate_amount(self) -> Decimal | None:
+        return Decimal(self.kept_amount) / self.ended_amount * 100 if self.ended else None
+
+    def letter(self) -> str:
+        """The grade its promises alone give (its lateness can only make it worse)."""
+        return rules.promise_grade(self.kept, self.ended, self.broken_90d)
+
+
+_NO_PROMISES = _Tally()
+
+
+def _tally(f: _Facts, day: dt.date) -> _Tally:
+    if not f.outcomes:  # most customers of a large ledger: nothing promised in the window
+        return _NO_PROMISES
+    kept = ended = kept_amount = ended_amount = broken_90d = unanswered = today = 0
+    broken_ends = []
+    latest = None
+    last_contact = f.contact[0] if f.contact else None
+    recent = day - dt.timedelta(days=90)
+    for n, (p, status, paid) in enumerate(f.outcomes):
+        if status == "superseded":
+            continue
+        latest = n
+        if status == "open":
+            if p.by == day:
+                today += p.amount - paid
+            continue
+        ended += 1
+        ended_amount += p.amount
+        if status == "kept":
+            kept += 1
+            kept_amount += p.amount
+        elif status == "broken":
+            end = p.window_end
+            broken_ends.append(end)
+            broken_90d += end >= recent
+            unanswered += last_contact is None or end >= last_contact
+    return _Tally(kept, ended, kept_amount, ended_amount, broken_90d, unanswered, today, broken_ends, latest)
 
 
 def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
     """Level, grade, promises and follow-up of one customer on a day: a pure function of its facts."""
     last_contact, scheduled = f.contact if f.contact else (None, None)
-    latest, promised_today = None, 0
-    if f.promises:
-        outcomes = rules.evaluate_promises([_promise(r) for r in f.promises], f.payments, day, policy.threshold)
-        rate, rate_amount = rules.keep_rate(outcomes)
-        broken = [o for o in outcomes if o.status == "broken"]
-        broken_90d = sum(1 for o in broken if o.promise.window_end >= day - dt.timedelta(days=90))
-        broken_since_payment = sum(
-            1 for o in broken if f.last_payment is None or o.promise.window_end >= f.last_payment
-        )
-        broken_unanswered = sum(1 for o in broken if last_contact is None or o.promise.window_end >= last_contact)
-        promised_today = sum(o.promise.amount - o.paid for o in outcomes if o.status == "open" and o.promise.by == day)
-        live = [n for n, o in enumerate(outcomes) if o.status != "superseded"]
-        if live:
-            latest = (f.promises, outcomes, live[-1], f.customer.name)
-    else:  # most customers of a large ledger: nothing promised in the window, so nothing to evaluate
-        rate, rate_amount, broken_90d, broken_since_payment, broken_unanswered = None, None, 0, 0, 0
-    weighted, amount = f.lateness
-    g = rules.grade(rate, Decimal(weighted) / amount if amount else None, broken_90d)
+    t = _tally(f, day)
+    broken_since_payment = sum(1 for end in t.broken_ends if f.last_payment is None or end >= f.last_payment)
+    weighted, amount = f.lateness or (0, 0)
+    g = rules.grade(t.rate, Decimal(weighted) / amount if amount else None, t.broken_90d)
     days_overdue = (day - f.oldest_due).days if f.oldest_due else 0
     level = rules.escalation_level(days_overdue, broken_since_payment, policy.ladder) if f.has_open else None
+    name = f.customer.name if f.promises else ""
     return Standing(
         level=level,
         grade=g,
-        keep_rate=rate,
-        keep_rate_amount=rate_amount,
-        broken_90d=broken_90d,
+        keep_rate=t.rate,
+        keep_rate_amount=t.rate_amount,
+        broken_90d=t.broken_90d,
         broken_since_payment=broken_since_payment,
-        broken_unanswered=broken_unanswered,
+        broken_unanswered=t.broken_unanswered,
         last_contact=last_contact,
         next_follow_up=rules.next_follow_up(last_contact, scheduled, g.letter, policy.cadence),
         on_hold=f.hold is not None,
         hold_reason=f.hold.reason if f.hold is not None else None,
-        promised_today=promised_today,
+        promised_today=t.promised_today,
         open_disputes=f.open_disputes,
-        latest=latest,
+        latest=(f.promises, f.outcomes, t.latest, name) if t.latest is not None else None,
     )
 
 
@@ -535,7 +642,9 @@ def standing_of(tx: Tx, customer: Customer, day: dt.date, policy: Policy) -> Sta
     """One customer's standing on a day (inside a caller's transaction)."""
     b = tx.balances(day, customer_id=customer.id)[0]
     has_open = int(b.open) > 0
-    f = _load_facts(tx, {customer.id: customer}, day, {customer.id: (has_open, b.oldest_due if has_open else None)})
+    f = _load_facts(
+        tx, {customer.id: customer}, day, {customer.id: (has_open, b.oldest_due if has_open else None)}, policy
+    )
     f[customer.id].hold = tx.active_hold(customer.id, day)
     return _standing(f[customer.id], day, policy)
 
@@ -596,49 +705,111 @@ class DueRow:
         return {k: getattr(self, k) for k in self.FIELDS}
 
 
-def due(
-    ctx: Context, when: dt.date, *, within: int = 0, rep: str | None = None, limit: int | None = None
-) -> list[DueRow]:
+@dataclass(frozen=True)
+class DueList:
+    rows: list[DueRow]  # in order: all of them, or the first ``limit``
+    total: int  # how many customers are on the list
+
+
+def due(ctx: Context, when: dt.date, *, within: int = 0, rep: str | None = None, limit: int | None = None) -> DueList:
     """Who to chase on a day, in order, and why (see `arcli.domain.collections.priority`).
 
     A customer is on the list when it has money overdue and its follow-up date has come (or it was never
     contacted), items falling due within the window, a promise due that day, a broken promise not yet followed
     up, or an open dispute.
+
+    With a ``limit``, only the first rows are ranked exactly: every customer's score is bounded without its
+    year of lateness (which moves only its grade: 0 to 20 points), and the lateness is loaded just for those
+    whose bound can reach the first ``limit`` (and for those whose follow-up date hangs on the grade). The rows
+    are those a full ranking puts first, with the same ranks; ``total`` counts the whole list.
     """
     if within < 0:
         raise InputError(_("--within must be 0 or more days"))
+    since = when - dt.timedelta(days=HISTORY_DAYS)
     with unit_of_work(ctx, write=False) as tx:
         policy = load_policy(tx)
-        exposure = {r.id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
-        since = when - dt.timedelta(days=HISTORY_DAYS)
-        ids = set(exposure) | tx.customers_with_live_promises(since) | tx.customers_with_open_disputes()
-        # names and reps only: the list needs no more (the exposure rows carry them)
-        labels = {**tx.customer_labels(sorted(ids.difference(exposure))), **exposure}
-        customers = {cid: c for cid, c in labels.items() if rep is None or c.rep == rep}
+        exposure = {r.customer_id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
+        promised = tx.promises_for(None, since, paid=not tx.promised_after(when), rep=rep, lean=True, as_of=when)
+        disputes = tx.open_dispute_counts(None, when, rep=rep)
+        ids = set(exposure).union({r.customer_id for r in promised}, disputes)
         open_state = {cid: (True, ex.oldest_due) for cid, ex in exposure.items()}
-        facts = _load_facts(tx, customers, when, open_state)
-    situations = []
-    for cid, f in facts.items():
-        st = _standing(f, when, policy)
-        ex = exposure.get(cid)
-        overdue, due_amt = (int(ex.overdue), int(ex.due)) if ex else (0, 0)
-        follow_up_due = overdue > 0 and (st.next_follow_up is None or st.next_follow_up <= when)
-        if not (follow_up_due or due_amt or st.promised_today or st.broken_unanswered or st.open_disputes):
-            continue
-        situations.append(
-            rules.Situation(
-                customer=f.customer.name,
-                overdue=overdue,
-                due=due_amt,
-                days_overdue=(when - ex.oldest_due).days if ex and ex.oldest_due else 0,
-                grade=st.grade.letter,
-                level=st.level if st.level is not None else 0,
-                broken_unanswered=st.broken_unanswered,
-                promise_due_today=st.promised_today,
-                open_disputes=st.open_disputes,
-                promise_status=st.latest_status,
-                follow_up_due=follow_up_due,
-            )
+        facts = _load_facts(
+            tx, dict.fromkeys(ids), when, open_state, policy, details=False, promises=promised, disputes=disputes
         )
-    rows = [DueRow(n, s, score) for n, s, score in rules.rank(situations)]
-    return rows[:limit] if limit else rows
+        pending = {cid: _pending(f, exposure.get(cid), when, policy) for cid, f in facts.items()}
+        # whose place on the list hangs on the grade: their follow-up date is the last contact + its cadence
+        unsure = [cid for cid, p in pending.items() if p[0] is None]
+        _add_details(tx, facts, unsure, when)
+        for cid in unsure:
+            pending[cid] = _pending(facts[cid], exposure.get(cid), when, policy)
+        members = {cid: p for cid, p in pending.items() if p[0]}
+        if not limit or limit >= len(members):
+            exact = list(members)
+        else:
+            floor = sorted((p[1] for p in members.values()), reverse=True)[limit - 1]
+            exact = [cid for cid, p in members.items() if p[2] >= floor]
+        _add_details(tx, facts, sorted(cid for cid in exact if facts[cid].lateness is None), when)
+        names = tx.customer_labels(sorted(exact))
+    for cid in exact:
+        facts[cid].customer = names[cid]
+    ranked = rules.rank([_situation(facts[cid], exposure.get(cid), when, policy) for cid in exact])
+    if limit:
+        ranked = ranked[:limit]
+    return DueList([DueRow(n, s, score) for n, s, score in ranked], len(members))
+
+
+def _pending(f: _Facts, ex: Any, when: dt.date, policy: Policy) -> tuple[bool | None, float, float]:
+    """A customer's place on the morning list before its lateness is known: whether it is on the list (None:
+    that hangs on its grade) and the least and most its score can be (0, 0 when it is not on the list)."""
+    if ex is not None:
+        overdue, due_amt = int(ex.overdue), int(ex.due)
+        days_overdue = (when - ex.oldest_due).days if ex.oldest_due else 0
+        if not f.outcomes and f.contact is None and f.lateness is None:  # most: on the list, as money is open
+            return (True, *rules.priority_bounds(overdue + due_amt, days_overdue, 0, 0, f.open_disputes, "A", "D"))
+    else:
+        overdue = due_amt = days_overdue = 0
+    t = _tally(f, when)
+    member: bool | None = True
+    if not (due_amt or t.promised_today or t.broken_unanswered or f.open_disputes):
+        if overdue <= 0:
+            return False, 0.0, 0.0
+        member = None  # contacted (below) or not: the follow-up is due unless a contact set a later date
+    if f.lateness is None:  # the grade lies between the one its promises give and D
+        best, worst = t.letter(), "D"
+    else:
+        best = worst = _standing(f, when, policy).grade.letter
+    if member is None:
+        if f.contact is None:
+            member = True
+        else:  # the follow-up is the date the last contact set, or the last contact + the grade's cadence
+            last, scheduled = f.contact
+            if scheduled is not None:
+                member = scheduled <= when
+            else:
+                cadence = policy.cadence[rules.GRADES.index(best) : rules.GRADES.index(worst) + 1]
+                ready = [last + dt.timedelta(days=d) <= when for d in cadence]
+                member = True if all(ready) else False if not any(ready) else None
+    if member is False:
+        return False, 0.0, 0.0
+    low, high = rules.priority_bounds(
+        overdue + due_amt, days_overdue, t.broken_unanswered, t.promised_today, f.open_disputes, best, worst
+    )
+    return member, low, high
+
+
+def _situation(f: _Facts, ex: Any, when: dt.date, policy: Policy) -> rules.Situation:
+    st = _standing(f, when, policy)
+    overdue, due_amt = (int(ex.overdue), int(ex.due)) if ex else (0, 0)
+    return rules.Situation(
+        customer=f.customer.name,
+        overdue=overdue,
+        due=due_amt,
+        days_overdue=(when - ex.oldest_due).days if ex and ex.oldest_due else 0,
+        grade=st.grade.letter,
+        level=st.level if st.level is not None else 0,
+        broken_unanswered=st.broken_unanswered,
+        promise_due_today=st.promised_today,
+        open_disputes=st.open_disputes,
+        promise_status=st.latest_status,
+        follow_up_due=overdue > 0 and (st.next_follow_up is None or st.next_follow_up <= when),
+    )

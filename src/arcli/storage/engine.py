@@ -23,7 +23,7 @@ from arcli.domain.errors import ArError, InputError
 from arcli.i18n import _
 
 #: Every schema revision this arcli knows, oldest first. The last is the one it writes.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 15_000
 

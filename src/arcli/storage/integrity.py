@@ -1,8 +1,9 @@
 """The ledger's invariants, checked in SQL (`ar check`): each check yields faults, one line each.
 
 Every check reads the posted rows themselves, never the figures kept current from them, so a fault in the
-derived tables (``open_item``, ``settled_item``, ``open_credit``, ``settled_credit``, ``customer_balance``)
-shows as a difference from the history.
+derived tables (``open_item``, ``settled_item``, ``open_credit``, ``settled_credit``, ``customer_balance``,
+``promise_paid``) shows as a difference from the history. Only ``promise_paid`` is checked in Python: the money
+counted towards promises is a sequential match (oldest promise first), not a sum.
 """
 
 from __future__ import annotations
@@ -342,6 +343,47 @@ def derived(conn: Connection) -> Iterator[Fault]:
         )
 
 
+def promises(conn: Connection) -> Iterator[Fault]:
+    """``promise_paid`` equals the money the matching rule counts towards each promise from the posted payments
+    (the rule is a sequential match, not a sum, so it runs here in Python over the customers with promises)."""
+    import datetime as dt
+
+    from arcli.domain.collections import Promise, paid_towards
+
+    def day(v: Any) -> dt.date:
+        return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+
+    by_customer: dict[int, list[Promise]] = {}
+    for r in _rows(
+        conn,
+        """SELECT p.id, p.customer_id, p.made_on, p.by_date, p.amount, p.grace_days,
+                  EXISTS (SELECT 1 FROM promise n WHERE n.supersedes_id = p.id) AS superseded
+           FROM promise p ORDER BY p.id""",
+    ):
+        by_customer.setdefault(r.customer_id, []).append(
+            Promise(r.id, day(r.made_on), day(r.by_date), int(r.amount), int(r.grace_days), bool(r.superseded))
+        )
+    payments: dict[int, list[tuple[dt.date, int]]] = {cid: [] for cid in by_customer}
+    for r in _rows(
+        conn,
+        f"""SELECT customer_id, date, -delta AS amount FROM entry
+            WHERE kind = 'payment' AND id NOT IN ({_REVERSED})
+              AND customer_id IN (SELECT customer_id FROM promise)""",
+    ):
+        payments[r.customer_id].append((day(r.date), int(r.amount)))
+    expected = {
+        (pid, cid, paid) for cid, ps in by_customer.items() for pid, paid in paid_towards(ps, payments[cid]).items()
+    }
+    kept = {(r[0], r[1], int(r[2])) for r in _rows(conn, "SELECT promise_id, customer_id, paid FROM promise_paid")}
+    yield from _listed(
+        "derived",
+        iter(sorted({r[0] for r in expected ^ kept})),
+        lambda pid: _("{table} for {key} {value} differs from what the history gives").format(
+            table="promise_paid", key="promise_id", value=pid
+        ),
+    )
+
+
 def open_total(conn: Connection, as_of: Any) -> int:
     """Σ open on items as of a day, from the history (allocations and voids dated up to that day)."""
     sql = """SELECT COALESCE(SUM(open), 0) FROM (
@@ -362,6 +404,7 @@ CHECKS: tuple[Callable[[Connection], Iterator[Fault]], ...] = (
     entries,
     balances,
     derived,
+    promises,
 )
 
 

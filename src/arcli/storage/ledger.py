@@ -28,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     exists,
     func,
     insert,
@@ -46,6 +47,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer
 
 from arcli.domain.allocation import OpenItem
+from arcli.domain.collections import Promise, paid_towards
 from arcli.domain.errors import ArError, Conflict, Retry
 from arcli.domain.records import Customer as CustomerRecord
 from arcli.i18n import _
@@ -69,12 +71,13 @@ S = models.sale
 ST = models.setting
 SI = models.settled_item
 SC = models.settled_credit
+PP = models.promise_paid
 CB = models.customer_balance
 CHUNK = 5_000  # ids per IN (...) list
 #: The tables under row-level security in team mode (migration 0005).
 ROW_SECURED = (
     "customer", "sale", "entry", "item", "allocation", "promise", "contact", "dispute", "hold", "plan",
-    "open_item", "settled_item", "open_credit", "settled_credit", "customer_balance",
+    "open_item", "settled_item", "open_credit", "settled_credit", "customer_balance", "promise_paid",
 )  # fmt: skip
 
 
@@ -110,7 +113,9 @@ class Ledger:
             options["isolation_level"] = "READ COMMITTED" if write else "REPEATABLE READ"
         try:
             with self.engine.connect().execution_options(**options) as conn, conn.begin():
-                yield Tx(conn)
+                tx = Tx(conn)
+                yield tx
+                tx.before_commit()
         except IntegrityError as exc:
             raise Conflict(_("the ledger refused the change: {orig}").format(orig=_first_line(exc.orig))) from None
         except OperationalError as exc:
@@ -265,6 +270,22 @@ def _maybe_open_on(day: dt.date) -> Any:
     )
 
 
+def _superseded(p: Any, as_of: dt.date | None = None) -> Any:
+    """Whether a later promise (made by ``as_of``) replaced promise ``p`` (the unique index on supersedes_id)."""
+    nxt = P.alias("nxt")
+    cond = nxt.c.supersedes_id == p.c.id
+    return exists().where(cond if as_of is None else and_(cond, nxt.c.made_on <= as_of))
+
+
+#: What the rules need of a promise (the timestamp and actor cost more to read than the rest).
+_PROMISE_COLS = (P.c.id, P.c.customer_id, P.c.made_on, P.c.by_date, P.c.amount, P.c.grace_days)
+_PROMISE_NAMES = tuple(c.name for c in _PROMISE_COLS)
+
+
+def _promise(r: Any) -> Promise:
+    return Promise(r.id, r.made_on, r.by_date, int(r.amount), r.grace_days, bool(r.superseded))
+
+
 def _kind_is(kind: str) -> Any:
     """``entry.kind = kind`` for queries that select by date: written so the planner does not walk the (kind, ref)
     index, which visits every entry of the kind, instead of the date index."""
@@ -312,6 +333,15 @@ class Tx:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        #: customers whose promises or payments this transaction changed: their ``promise_paid`` rows are
+        #: recomputed once, before it commits (a command or an import may touch a customer many times)
+        self.promises_stale: set[int] = set()
+
+    def before_commit(self) -> None:
+        """Bring up to date what the transaction's writes made stale (the transaction is about to commit)."""
+        if self.promises_stale:
+            self.refresh_promise_paid(sorted(self.promises_stale))
+            self.promises_stale.clear()
 
     def _insert_many(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
         """Bulk insert. On SQLite the rows go to the driver's executemany as tuples, each value through the
@@ -416,6 +446,8 @@ class Tx:
 
     def insert_entry(self, **fields: Any) -> int:
         new_id = self.conn.execute(insert(E).values(**sealed("entry", fields))).inserted_primary_key[0]
+        if fields.get("kind") == "payment" or fields.get("reverses_id") is not None:
+            self.promises_stale.add(fields["customer_id"])
         if fields.get("kind") == "payment":
             self.refresh_credit([new_id])
         if fields.get("reverses_id") is not None:
@@ -444,6 +476,12 @@ class Tx:
     def entries_after(self, day: dt.date) -> bool:
         """Whether anything is dated after a day (if not, "as of that day" is the current state)."""
         return self.conn.execute(select(literal(1)).where(E.c.date > day).limit(1)).first() is not None
+
+    def promised_after(self, day: dt.date) -> bool:
+        """Whether entries or promises are dated after a day (if not, ``promise_paid`` holds that day's figures)."""
+        if self.entries_after(day):
+            return True
+        return self.conn.execute(select(literal(1)).where(P.c.made_on > day).limit(1)).first() is not None
 
     # -- items and allocations ---------------------------------------------------------------------------
     def insert_items(self, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -899,23 +937,59 @@ class Tx:
             self.conn.execute(insert(ST).values(key=key, value=value))
 
     def insert_promise(self, **fields: Any) -> int:
+        self.promises_stale.add(fields["customer_id"])
         return self.conn.execute(insert(P).values(**fields)).inserted_primary_key[0]
 
     def insert_promises(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
+            self.promises_stale.update(r["customer_id"] for r in rows)
             self._insert_many(P, rows)
+
+    def refresh_promise_paid(self, customer_ids: Sequence[int]) -> None:
+        """Recompute ``promise_paid`` for these customers from all their promises and payments not voided."""
+        for chunk in _chunks(customer_ids):
+            promises: dict[int, list[Promise]] = {}
+            for r in self.conn.execute(
+                select(*_PROMISE_COLS, _superseded(P).label("superseded")).where(P.c.customer_id.in_(chunk))
+            ):
+                promises.setdefault(r.customer_id, []).append(_promise(r))
+            self.conn.execute(delete(PP).where(PP.c.customer_id.in_(chunk)))
+            if not promises:
+                continue
+            payments: dict[int, list[tuple[dt.date, int]]] = {cid: [] for cid in promises}
+            q = select(E.c.customer_id, E.c.date, -E.c.delta).where(
+                E.c.customer_id.in_(sorted(promises)),
+                _kind_is("payment"),
+                E.c.date >= min(p.made_on for ps in promises.values() for p in ps),
+                ~_reversed_by(E.c.id, None),
+            )
+            for cid, day, amount in self.conn.execute(q):
+                payments[cid].append((day, int(amount)))
+            rows = [
+                {"promise_id": pid, "customer_id": cid, "paid": paid}
+                for cid, ps in promises.items()
+                for pid, paid in paid_towards(ps, payments[cid]).items()
+            ]
+            self.conn.execute(insert(PP), rows)
 
     def promise_keys(self) -> set[tuple[int, dt.date, int]]:
         """(customer id, by date, amount) of every promise: what identifies an imported promise."""
         return {(r[0], r[1], int(r[2])) for r in self.conn.execute(select(P.c.customer_id, P.c.by_date, P.c.amount))}
 
     def promises(
-        self, customer_id: int | None = None, promise_id: int | None = None, *, rep: str | None = None
+        self,
+        customer_id: int | None = None,
+        promise_id: int | None = None,
+        *,
+        rep: str | None = None,
+        as_of: dt.date | None = None,
     ) -> list[Any]:
-        """Promises with their customer's name and whether a later promise superseded them."""
-        nxt = P.alias("nxt")
-        superseded = exists().where(nxt.c.supersedes_id == P.c.id)
+        """Promises with their customer's name and whether a later promise superseded them (as they stood on a
+        day, if given: made by then, superseded by a promise made by then)."""
+        superseded = _superseded(P, as_of)
         q = select(P, C.c.name.label("customer"), superseded.label("superseded")).join(C, C.c.id == P.c.customer_id)
+        if as_of is not None:
+            q = q.where(P.c.made_on <= as_of)
         if customer_id is not None:
             q = q.where(P.c.customer_id == customer_id)
         if promise_id is not None:
@@ -1059,7 +1133,8 @@ class Tx:
         return out
 
     def exposure(self, as_of: dt.date, horizon: dt.date, *, rep: str | None = None) -> list[Any]:
-        """Customers with money open as of a date: overdue, falling due by ``horizon``, oldest overdue due date.
+        """Customers (ids) with money open as of a date: overdue, falling due by ``horizon``, oldest overdue due
+        date. Names are the caller's to fetch for the few it shows.
 
         When nothing is dated after ``as_of`` this reads the open items kept current (``open_item``); otherwise it
         recomputes them from the history as of that date.
@@ -1077,33 +1152,64 @@ class Tx:
         overdue = it.c.due_date < as_of
         q = (
             select(
-                C.c.id,
-                C.c.name,
-                C.c.rep,
+                it.c.customer_id,
                 func.sum(case((overdue, it.c.open), else_=0)).label("overdue"),
                 func.sum(case((overdue, 0), else_=it.c.open)).label("due"),
                 func.min(case((overdue, it.c.due_date), else_=None)).label("oldest_due"),
             )
-            .join(C, C.c.id == it.c.customer_id)
             .where(it.c.open > 0)
-            .group_by(C.c.id, C.c.name, C.c.rep)
+            .group_by(it.c.customer_id)
         )
         if rep is not None:
-            q = q.where(C.c.rep == rep)
+            q = q.where(it.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
         return self.conn.execute(q).all()
 
     # -- batch loaders for many customers at once ----------------------------------------------------------
-    def promises_for(self, customer_ids: Sequence[int], since: dt.date) -> list[Any]:
-        """Promises of these customers whose date is on or after ``since`` (with the superseded flag)."""
-        nxt = P.alias("nxt")
-        superseded = exists().where(nxt.c.supersedes_id == P.c.id)
-        wanted = [c for c in P.c if c.name not in ("created_at", "actor")]  # a timestamp costs more to read
-        q = (
-            select(*wanted, superseded.label("superseded"))
-            .where(self._among(P.c.customer_id, customer_ids), P.c.by_date >= since)
-            .order_by(P.c.made_on, P.c.id)
+    def promises_for(
+        self,
+        customer_ids: Sequence[int] | None,
+        since: dt.date | None,
+        *,
+        paid: bool = False,
+        rep: str | None = None,
+        lean: bool = False,
+        as_of: dt.date | None = None,
+    ) -> list[Any]:
+        """Promises of these customers (or every customer's, or a rep's) whose date is on or after ``since`` (all
+        if None), with the superseded flag and, if asked, the money counted towards each (``promise_paid``: the
+        whole history's). ``lean``: only what the rules read (no items, note or chain). ``as_of``: as they stood
+        on a day (made by then, superseded by a promise made by then).
+
+        Each row starts (id, customer_id, made_on, by_date, amount, grace_days, superseded[, paid])."""
+        q = select(*_PROMISE_COLS, _superseded(P, as_of).label("superseded"))
+        if customer_ids is not None:
+            q = q.where(self._among(P.c.customer_id, customer_ids))
+        if rep is not None:
+            q = q.where(P.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
+        if paid:
+            q = q.add_columns(func.coalesce(PP.c.paid, 0).label("paid")).outerjoin(PP, PP.c.promise_id == P.c.id)
+        if not lean:  # the rest but the timestamp and actor (a timestamp costs more to read than the rest)
+            q = q.add_columns(*(c for c in P.c if c.name not in (*_PROMISE_NAMES, "created_at", "actor")))
+        if as_of is not None:
+            q = q.where(P.c.made_on <= as_of)
+        if since is not None:
+            q = q.where(P.c.by_date >= since)
+        return self.conn.execute(q.order_by(P.c.made_on, P.c.id)).all()
+
+    def last_payments(self, customer_ids: Sequence[int], as_of: dt.date) -> dict[int, dt.date]:
+        """Per customer (of these): the date of its latest payment up to a date and not voided by then."""
+        if not customer_ids:
+            return {}
+        # per customer, the (customer, date) index walked back from the day: the first payment not voided ends it
+        latest = (
+            select(E.c.date)
+            .where(E.c.customer_id == C.c.id, _kind_is("payment"), E.c.date <= as_of, ~_reversed_by(E.c.id, as_of))
+            .order_by(E.c.date.desc())
+            .limit(1)
+            .scalar_subquery()
         )
-        return self.conn.execute(q).all()
+        q = select(C.c.id, latest).where(self._among(C.c.id, customer_ids))
+        return {cid: d for cid, d in self.conn.execute(q) if d is not None}
 
     def payments_for(
         self, promised_since: dt.date, as_of: dt.date, customer_ids: Sequence[int] | None = None
@@ -1128,21 +1234,18 @@ class Tx:
             q = q.where(E.c.customer_id.in_(list(customer_ids)))
         return [(r[0], r[1], int(r[2])) for r in self.conn.execute(q).all()]
 
-    def open_dispute_counts(self, customer_ids: Sequence[int]) -> dict[int, int]:
-        q = (
-            select(DS.c.customer_id, func.count())
-            .where(self._among(DS.c.customer_id, customer_ids), DS.c.resolved_on.is_(None))
-            .group_by(DS.c.customer_id)
-        )
+    def open_dispute_counts(
+        self, customer_ids: Sequence[int] | None, as_of: dt.date, *, rep: str | None = None
+    ) -> dict[int, int]:
+        """Disputes open on a day (raised by then, not resolved by then) per customer: of these customers, or of
+        every customer (a rep's) with one."""
+        still_open = or_(DS.c.resolved_on.is_(None), DS.c.resolved_on > as_of)
+        q = select(DS.c.customer_id, func.count()).where(DS.c.opened_on <= as_of, still_open).group_by(DS.c.customer_id)
+        if customer_ids is not None:
+            q = q.where(self._among(DS.c.customer_id, customer_ids))
+        if rep is not None:
+            q = q.where(DS.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
         return {r[0]: int(r[1]) for r in self.conn.execute(q).all()}
-
-    def customers_with_live_promises(self, since: dt.date) -> set[int]:
-        q = select(P.c.customer_id).where(P.c.by_date >= since).distinct()
-        return {r[0] for r in self.conn.execute(q)}
-
-    def customers_with_open_disputes(self) -> set[int]:
-        q = select(DS.c.customer_id).where(DS.c.resolved_on.is_(None)).distinct()
-        return {r[0] for r in self.conn.execute(q)}
 
     # -- period measures (per customer) for the month-end reports ----------------------------------------
     def fell_due(self, start: dt.date, end: dt.date) -> dict[int, int]:
@@ -1434,6 +1537,9 @@ class Tx:
         in with plain executemany; elsewhere the database returns them."""
         if not rows:
             return []
+        self.promises_stale.update(
+            e["customer_id"] for e in rows if e.get("kind") == "payment" or e.get("reverses_id") is not None
+        )
         if self.conn.dialect.name == "sqlite":
             first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
             ids = list(range(first, first + len(rows)))

@@ -324,6 +324,20 @@ settled_credit = Table(
     Index("settled_credit_settled", "settled_on", "date"),
 )
 
+#: Derived, kept current by every write that changes what a customer promised or paid (``Tx`` recomputes the
+#: customer's rows before the transaction commits): the money counted towards each promise, matched as
+#: `arcli.domain.collections.paid_towards` does over all of the customer's promises and payments not voided.
+#: A promise's status on a day follows from it, its amount, its window and the keep threshold, so the morning
+#: list reads no payments.
+promise_paid = Table(
+    "promise_paid",
+    metadata,
+    _ref("promise_id", "promise.id", primary_key=True),
+    _ref("customer_id", "customer.id"),
+    _fen("paid"),
+    Index("promise_paid_customer", "customer_id"),
+)
+
 #: A monthly collection target per customer (`ar plan set`); setting it again replaces it.
 plan = Table(
     "plan",

@@ -35,7 +35,7 @@ def demo(
     ] = None,
 ) -> None:
     """Build a sample ledger in a fresh file and show what the rep must chase."""
-    from arcli.cli.commands.collections import show_due
+    from arcli.cli.commands.collections import DUE_SHOWN, show_due
     from arcli.cli.commands.reports import show_balance
     from arcli.services.admin import build_demo
     from arcli.services.collections import due
@@ -64,7 +64,7 @@ def demo(
     say("")
     show_balance(balance(result.context))
     say("")
-    show_due(due(result.context, c.today), c.today)
+    show_due(due(result.context, c.today, limit=DUE_SHOWN), c.today)
     say(
         _("Explore it: export AR_DB={path}; then ar due, ar customer show HONGDA, ar ledger 鸿达医药代理").format(
             path=result.path

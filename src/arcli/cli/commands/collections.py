@@ -370,7 +370,9 @@ def due_cmd(
     from arcli.services.collections import due
 
     w = day(when, ctx, N_("WHEN"))
-    show_due(due(context(ctx), w, within=within, rep=rep, limit=limit or None), w, fmt, shown=limit)
+    # the table shows the first DUE_SHOWN unless told otherwise; only the rows shown are ranked exactly
+    first = DUE_SHOWN if limit is None and fmt is Format.table else limit or None
+    show_due(due(context(ctx), w, within=within, rep=rep, limit=first), w, fmt)
 
 
 #: Rows of the morning list's table unless --limit says otherwise: a day's calls and visits. A longer list is
@@ -378,11 +380,10 @@ def due_cmd(
 DUE_SHOWN = 30
 
 
-def show_due(due_rows, w, fmt: Format = Format.table, shown: int | None = None) -> None:
-    total = len(due_rows)
-    if fmt is Format.table and shown is None:
-        due_rows = due_rows[:DUE_SHOWN]
-    rows = [r.as_dict() for r in due_rows]
+def show_due(due_list, w, fmt: Format = Format.table) -> None:
+    """The morning list (`arcli.services.collections.DueList`: its first rows and how many there are)."""
+    total = due_list.total
+    rows = [r.as_dict() for r in due_list.rows]
     if fmt is Format.json:
         emit_json(plain_rows(DUE_COLS, rows))
     elif fmt is Format.csv:
