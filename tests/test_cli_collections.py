@@ -319,6 +319,23 @@ def test_a_past_days_list_knows_only_what_was_known_that_day(book):
     assert agent["promise"] == "open" and "1 open dispute" in agent["why"]
 
 
+def test_a_follow_up_that_hangs_on_the_grade(ok):
+    """Called without --next: the next follow-up is the call + the grade's cadence, and the grade needs the year
+    of lateness, which the morning list reads only for such customers and those that can make its first rows."""
+    for name, called in (("Callee", "2026-11-18"), ("Recent", "2026-11-22")):
+        ok("customer", "add", name, "--terms", "net 30")
+        ok("delivery", "add", name, "10,000", "--date", "2026-10-01")  # due 10-31: 23 days late, grade C
+        promise(ok, name, "1,000", "--by", "2026-11-05", as_of="2026-11-01")
+        ok("payment", "add", name, "1,000", "--date", "2026-11-03")  # the promise kept: A by its promises
+        ok("--as-of", called, "log", name, "call")
+    whole = ok("due", "--format", "json").json()
+    assert [(r["customer"], r["grade"]) for r in whole] == [("Callee", "C")]  # 11-18 + 3 days; Recent: 11-25
+    assert "follow-up due" in whole[0]["why"]
+    assert ok("due", "--limit", "1", "--format", "json").json() == whole
+    assert "Chase on 2026-11-23: 1 customer" in ok("due").out
+    assert [r["customer"] for r in ok("due", "2026-11-25", "--format", "json").json()] == ["Callee", "Recent"]
+
+
 def test_nobody_to_chase(ok):
     ok("customer", "add", "Quiet")
     assert ok("due").out == "Nobody to chase on 2026-11-23.\n"

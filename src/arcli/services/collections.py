@@ -610,13 +610,17 @@ def _tally(f: _Facts, day: dt.date) -> _Tally:
     return _Tally(kept, ended, kept_amount, ended_amount, broken_90d, unanswered, today, broken_ends, latest)
 
 
+def _grade(f: _Facts, t: _Tally) -> rules.Grade:
+    weighted, amount = f.lateness or (0, 0)
+    return rules.grade(t.rate, Decimal(weighted) / amount if amount else None, t.broken_90d)
+
+
 def _standing(f: _Facts, day: dt.date, policy: Policy) -> Standing:
     """Level, grade, promises and follow-up of one customer on a day: a pure function of its facts."""
     last_contact, scheduled = f.contact if f.contact else (None, None)
     t = _tally(f, day)
     broken_since_payment = sum(1 for end in t.broken_ends if f.last_payment is None or end >= f.last_payment)
-    weighted, amount = f.lateness or (0, 0)
-    g = rules.grade(t.rate, Decimal(weighted) / amount if amount else None, t.broken_90d)
+    g = _grade(f, t)
     days_overdue = (day - f.oldest_due).days if f.oldest_due else 0
     level = rules.escalation_level(days_overdue, broken_since_payment, policy.ladder) if f.has_open else None
     name = f.customer.name if f.promises else ""
@@ -777,7 +781,7 @@ def _pending(f: _Facts, ex: Any, when: dt.date, policy: Policy) -> tuple[bool | 
     if f.lateness is None:  # the grade lies between the one its promises give and D
         best, worst = t.letter(), "D"
     else:
-        best = worst = _standing(f, when, policy).grade.letter
+        best = worst = _grade(f, t).letter
     if member is None:
         if f.contact is None:
             member = True
