@@ -472,10 +472,12 @@ def _load_facts(
     details: bool = True,
     promises: list[Any] | None = None,
     disputes: dict[int, int] | None = None,
+    contacts: dict[int, tuple[dt.date, dt.date | None]] | None = None,
 ) -> dict[int, _Facts]:
     """Facts for many customers with one query per kind (never one per customer); their lateness and last
     payment only if asked (`_add_details` loads them for some). ``promises`` (the rows of `Tx.promises_for`
-    with paid=True) and ``disputes`` (open ones per customer), if the caller has read them already."""
+    with paid=True), ``disputes`` (open ones per customer) and ``contacts`` (the last per customer), if the
+    caller has read them already."""
     ids = sorted(customers)
     since = day - dt.timedelta(days=HISTORY_DAYS)
     facts = {cid: _Facts(customers[cid]) for cid in ids}
@@ -484,8 +486,7 @@ def _load_facts(
         if cid in facts:
             facts[cid].has_open, facts[cid].oldest_due = has_open, oldest_due
     _add_outcomes(tx, facts, day, since, policy, few, promises)
-    contacts = tx.last_contacts(day, few)
-    for cid, contact in contacts.items():
+    for cid, contact in (tx.last_contacts(day, few) if contacts is None else contacts).items():
         if cid in facts:
             facts[cid].contact = contact
     for cid, n in (tx.open_dispute_counts(ids, day) if disputes is None else disputes).items():
@@ -735,12 +736,28 @@ def due(ctx: Context, when: dt.date, *, within: int = 0, rep: str | None = None,
         exposure = {r.customer_id: r for r in tx.exposure(when, when + dt.timedelta(days=within), rep=rep)}
         promised = tx.promises_for(None, since, paid=not tx.promised_after(when), rep=rep, lean=True, as_of=when)
         disputes = tx.open_dispute_counts(None, when, rep=rep)
-        ids = set(exposure).union({r.customer_id for r in promised}, disputes)
+        contacts = tx.last_contacts(when)
+        # customers with more to their standing than open money (most have none of it): the rest are on the
+        # list with a score known but for their grade
+        special = {r[1] for r in promised}.union(disputes, (cid for cid in contacts if cid in exposure))
         open_state = {cid: (True, ex.oldest_due) for cid, ex in exposure.items()}
         facts = _load_facts(
-            tx, dict.fromkeys(ids), when, open_state, policy, details=False, promises=promised, disputes=disputes
+            tx,
+            dict.fromkeys(special),
+            when,
+            open_state,
+            policy,
+            details=False,
+            promises=promised,
+            disputes=disputes,
+            contacts=contacts,
         )
         pending = {cid: _pending(f, exposure.get(cid), when, policy) for cid, f in facts.items()}
+        bounds = rules.priority_bounds
+        for cid, ex in exposure.items():
+            if cid not in special:
+                days = (when - ex.oldest_due).days if ex.oldest_due else 0
+                pending[cid] = (True, *bounds(int(ex.overdue) + int(ex.due), days, 0, 0, 0, "A", "D"))
         # whose place on the list hangs on the grade: their follow-up date is the last contact + its cadence
         unsure = [cid for cid, p in pending.items() if p[0] is None]
         _add_details(tx, facts, unsure, when)
@@ -752,6 +769,9 @@ def due(ctx: Context, when: dt.date, *, within: int = 0, rep: str | None = None,
         else:
             floor = sorted((p[1] for p in members.values()), reverse=True)[limit - 1]
             exact = [cid for cid, p in members.items() if p[2] >= floor]
+        for cid in exact:
+            if cid not in facts:
+                facts[cid] = _Facts(None, oldest_due=open_state[cid][1], has_open=True)
         _add_details(tx, facts, sorted(cid for cid in exact if facts[cid].lateness is None), when)
         names = tx.customer_labels(sorted(exact))
     for cid in exact:

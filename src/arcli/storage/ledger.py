@@ -336,6 +336,7 @@ class Tx:
         #: customers whose promises or payments this transaction changed: their ``promise_paid`` rows are
         #: recomputed once, before it commits (a command or an import may touch a customer many times)
         self.promises_stale: set[int] = set()
+        self._after: dict[dt.date, bool] = {}  # entries_after, until an entry is written
 
     def before_commit(self) -> None:
         """Bring up to date what the transaction's writes made stale (the transaction is about to commit)."""
@@ -446,6 +447,7 @@ class Tx:
 
     def insert_entry(self, **fields: Any) -> int:
         new_id = self.conn.execute(insert(E).values(**sealed("entry", fields))).inserted_primary_key[0]
+        self._after.clear()
         if fields.get("kind") == "payment" or fields.get("reverses_id") is not None:
             self.promises_stale.add(fields["customer_id"])
         if fields.get("kind") == "payment":
@@ -474,8 +476,14 @@ class Tx:
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
     def entries_after(self, day: dt.date) -> bool:
-        """Whether anything is dated after a day (if not, "as of that day" is the current state)."""
-        return self.conn.execute(select(literal(1)).where(E.c.date > day).limit(1)).first() is not None
+        """Whether anything is dated after a day (if not, "as of that day" is the current state). Remembered
+        for the transaction until it writes an entry (a report asks it of each query it makes)."""
+        known = self._after.get(day)
+        if known is None:
+            known = self._after[day] = (
+                self.conn.execute(select(literal(1)).where(E.c.date > day).limit(1)).first() is not None
+            )
+        return known
 
     def promised_after(self, day: dt.date) -> bool:
         """Whether entries or promises are dated after a day (if not, ``promise_paid`` holds that day's figures)."""
@@ -1540,6 +1548,7 @@ class Tx:
         self.promises_stale.update(
             e["customer_id"] for e in rows if e.get("kind") == "payment" or e.get("reverses_id") is not None
         )
+        self._after.clear()
         if self.conn.dialect.name == "sqlite":
             first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
             ids = list(range(first, first + len(rows)))
