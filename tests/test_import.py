@@ -93,6 +93,24 @@ def test_reimport_and_overlap_add_only_new_rows(ok, db, tmp_path):
     assert rows(db, "select count(*) from entry where kind = 'delivery'") == [(3,)]
 
 
+@pytest.mark.sqlite_only("the bulk path sets SQLite's balance trigger aside (PostgreSQL keeps it)")
+def test_a_bulk_import_keeps_the_balances_and_puts_the_trigger_back(ok, db, tmp_path):
+    """An import keeps each customer's balance with grouped statements while the per-row trigger is set aside;
+    the trigger is back, word for word, when it commits, and keeps the balance of what is written next."""
+    trigger = "select sql from sqlite_master where type = 'trigger' and name = 'entry_balance'"
+    ok("init")
+    before = rows(db, trigger)  # as migration 0006 wrote it
+    ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
+    ok("import", "deliveries", str(write(tmp_path / "d.csv", DELIVERIES, "utf-8")))
+    ok("import", "payments", str(write(tmp_path / "p.csv", PAYMENTS, "utf-8")))
+    assert rows(db, trigger) == before and len(before) == 1
+    balances = "select c.code, b.balance from customer_balance b join customer c on c.id = b.customer_id order by 1"
+    assert rows(db, balances) == [("CH", 7_800_050), ("HD", 10_230_000)]  # 52,000 + 38,000.50 − 12,000; …
+    ok("payment", "add", "HD", "230")
+    assert rows(db, balances)[1] == ("HD", 10_207_000)
+    ok("check")
+
+
 def test_a_conflicting_ref_is_reported_and_nothing_is_written(ok, ar, db, tmp_path):
     ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
     ok("import", "deliveries", str(write(tmp_path / "d.csv", DELIVERIES[:2], "utf-8")))

@@ -37,6 +37,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union,
     update,
 )
@@ -337,6 +338,7 @@ class Tx:
         #: recomputed once, before it commits (a command or an import may touch a customer many times)
         self.promises_stale: set[int] = set()
         self._after: dict[dt.date, bool] = {}  # entries_after, until an entry is written
+        self._balances_by_hand = False  # inside bulk(): the balance trigger is off, the writes add to balances
 
     def before_commit(self) -> None:
         """Bring up to date what the transaction's writes made stale (the transaction is about to commit)."""
@@ -448,6 +450,8 @@ class Tx:
     def insert_entry(self, **fields: Any) -> int:
         new_id = self.conn.execute(insert(E).values(**sealed("entry", fields))).inserted_primary_key[0]
         self._after.clear()
+        if self._balances_by_hand:
+            self._add_to_balances(new_id, new_id)
         if fields.get("kind") == "payment" or fields.get("reverses_id") is not None:
             self.promises_stale.add(fields["customer_id"])
         if fields.get("kind") == "payment":
@@ -464,16 +468,44 @@ class Tx:
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """A larger page cache while a bulk write runs on this connection (SQLite; PostgreSQL has its own)."""
+        """A bulk write on this connection (SQLite; PostgreSQL's own defaults serve it): a larger page cache, and
+        each customer's balance kept by grouped statements instead of the trigger.
+
+        The trigger on ``entry`` that adds each entry to its customer's balance costs about 19 µs a row on a
+        million-entry ledger, more than the row's own insert and indexes: while the bulk write runs it is
+        dropped, each batch of entries is added to the balances with one grouped upsert, and the trigger is put
+        back from its own text before the transaction commits. DDL is transactional in SQLite: if the write
+        fails, the rollback restores the trigger; readers keep their snapshot meanwhile, and other writers wait
+        for the write lock as always."""
         if self.conn.dialect.name != "sqlite":
             yield
             return
         before = self.conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
         self.conn.exec_driver_sql(f"PRAGMA cache_size = -{self.BULK_CACHE_KIB}")
+        trigger = self.conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'entry_balance'"
+        ).scalar()
+        if trigger is not None:
+            self.conn.exec_driver_sql("DROP TRIGGER entry_balance")
+            self._balances_by_hand = True
         try:
             yield
+            if trigger is not None:
+                self.conn.exec_driver_sql(trigger)
         finally:
+            self._balances_by_hand = False
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+    def _add_to_balances(self, first_id: int, last_id: int) -> None:
+        """What the balance trigger does, for the entries with ids in [first_id, last_id] (a bulk write)."""
+        self.conn.execute(
+            text(
+                "INSERT INTO customer_balance (customer_id, balance)"
+                " SELECT customer_id, SUM(delta) FROM entry WHERE id BETWEEN :a AND :b GROUP BY customer_id"
+                " ON CONFLICT (customer_id) DO UPDATE SET balance = customer_balance.balance + excluded.balance"
+            ),
+            {"a": first_id, "b": last_id},
+        )
 
     def entries_after(self, day: dt.date) -> bool:
         """Whether anything is dated after a day (if not, "as of that day" is the current state). Remembered
@@ -1553,6 +1585,8 @@ class Tx:
             first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
             ids = list(range(first, first + len(rows)))
             self._insert_many(E, [dict(sealed("entry", e), id=i) for i, e in zip(ids, rows, strict=True)])
+            if self._balances_by_hand:
+                self._add_to_balances(ids[0], ids[-1])
             return ids
         return list(
             self.conn.execute(
