@@ -66,12 +66,22 @@ def print_table(t: Table) -> None:
     lines) rather than let Rich cut amounts short."""
     out = console()
     widest = getattr(t, "arcli_widest", None)
+    fixed = getattr(t, "arcli_fixed", None)
     if widest is not None and widest <= out.width:
-        out.print(t)  # every cell fits at its widest: nothing to measure (Rich would measure every cell twice)
+        # every cell fits at its widest: each column is as wide as its widest cell, which Rich would find by
+        # measuring every cell (twice); told the widths, it measures none
+        for column, width in zip(t.columns, fixed, strict=True):
+            column.width = width
+        out.print(t)
         return
     narrowest = getattr(t, "arcli_narrowest", None)
     if narrowest is not None and narrowest <= out.width:
-        out.print(t)  # it fits with its text wrapped: Rich lays it out (measuring it here first costs as much)
+        # it fits with its text wrapped: numbers and dates keep their widths (told, not measured); Rich shares
+        # out the rest among the text columns (measuring it here first would cost as much again)
+        for column, width in zip(t.columns, fixed, strict=True):
+            if column.no_wrap:
+                column.width = width
+        out.print(t)
         return
     need = Measurement.get(out, out.options.update_width(10_000), t).minimum
     if need > out.width:
@@ -154,12 +164,14 @@ def table(
     # upper bounds of the table's width with no cell wrapped, and with text wrapped as narrow as it goes: the
     # separators and edges, then each cell and its padding
     widest_table = narrowest_table = len(cols) + 1
+    widths = []
     for n, c in enumerate(cols):
         right = c.kind in ("money", "int", "num")
         # numbers and dates are never cut (at their widest); text keeps up to 24 cells (CJK counts double), then wraps
         widest = max((_widest_line(row[n]) for row in everything), default=0)
         header = c.title
         fixed = max(widest, cell_len(header))
+        widths.append(fixed)
         widest_table += fixed + 2
         if c.kind == "text":  # wrapped between words (a longer word would be folded, never cut)
             words = (w for row in everything for w in row[n].plain.split())
@@ -179,6 +191,7 @@ def table(
         t.add_section()
         t.add_row(*total_cells, style="bold")
     t.arcli_narrowest = narrowest_table  # type: ignore[attr-defined]  # read by print_table
+    t.arcli_fixed = widths  # type: ignore[attr-defined]  # each column's widest cell (or header)
     t.arcli_widest = widest_table  # type: ignore[attr-defined]  # read by print_table
     return t
 
