@@ -74,12 +74,27 @@ def test_an_older_ledger_is_upgraded_on_open(tmp_path, ok, db, older):
     assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
 
 
+def take_back(db, revision: str) -> None:
+    """Downgrade the ledger's schema to an older revision (as an older arcli left it)."""
+    from alembic import command
+
+    url = db.url if isinstance(db, PgLedger) else f"sqlite:///{db}"
+    eng = open_engine(url, create=False)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(engine_mod.__file__).parent / "migrations"))
+    with eng.connect().execution_options(ar_write=True) as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        conn.commit()
+    eng.dispose()
+    assert rows(db, "select version_num from alembic_version") == [(revision,)]
+
+
 def test_schema_0006_backfills_a_ledger_with_history(ok, db):
     """A ledger written at 0005 (made here by taking a current one back down) gets its new derived rows from the
     history when opened: settled items' delivery days, payments whose credit was used later, each customer's
     balance and the trigger that keeps it. `ar check` compares each with the history, and a write after the
     upgrade moves the balance."""
-    from alembic import command
 
     ok("customer", "add", "Pre", "--terms", "net 30")
     ok("customer", "add", "Late", "--terms", "cod")
@@ -91,16 +106,7 @@ def test_schema_0006_backfills_a_ledger_with_history(ok, db):
     ok("payment", "add", "Late", "50", "--date", "2026-03-02", "--ref", "P3")
     ok("void", "payment", "P3", "--reason", "bounced", "--date", "2026-03-05")
     before = ok("--as-of", "2026-01-15", "report", "aging", "--format", "json").json()["totals"]
-    url = db.url if isinstance(db, PgLedger) else f"sqlite:///{db}"
-    eng = open_engine(url, create=False)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(engine_mod.__file__).parent / "migrations"))
-    with eng.connect().execution_options(ar_write=True) as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
-        conn.commit()
-    eng.dispose()
-    assert rows(db, "select version_num from alembic_version") == [("0005",)]
+    take_back(db, "0005")
     ok("check")  # opening it upgrades it, and every check passes (the derived tables equal the history)
     assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
     assert rows(db, "select count(*) from settled_credit") == [(1,)]  # P1, applied on the 10th and the 20th
@@ -113,7 +119,6 @@ def test_schema_0006_backfills_a_ledger_with_history(ok, db):
 def test_schema_0009_backfills_the_money_counted_towards_promises(ok, db):
     """A ledger written at 0008 gets ``promise_paid`` from its promises and payments when opened: the oldest
     promise takes a payment first, a superseded one takes nothing, a voided payment counts for none."""
-    from alembic import command
 
     ok("customer", "add", "Hosp", "--terms", "net 30")
     ok("delivery", "add", "Hosp", "100,000", "--date", "2026-09-01", "--ref", "D1")
@@ -131,16 +136,7 @@ def test_schema_0009_backfills_the_money_counted_towards_promises(ok, db):
     ]
     kept = rows(db, "select promise_id, paid from promise_paid order by promise_id")
     assert kept == [(1, 0), (2, 2_000_000), (3, 2_000_000)]
-    url = db.url if isinstance(db, PgLedger) else f"sqlite:///{db}"
-    eng = open_engine(url, create=False)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(engine_mod.__file__).parent / "migrations"))
-    with eng.connect().execution_options(ar_write=True) as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
-        conn.commit()
-    eng.dispose()
-    assert rows(db, "select version_num from alembic_version") == [("0008",)]
+    take_back(db, "0008")
     ok("check")  # opening it upgrades it, and `ar check` compares promise_paid with the history
     assert rows(db, "select promise_id, paid from promise_paid order by promise_id") == kept
     assert ok("promise", "list", "--format", "json").json() == listed

@@ -449,7 +449,7 @@ HISTORY_DAYS = 365  # grades, keep rates and lateness look at the last 12 months
 class _Facts:
     """What the standing of one customer is computed from; loaded for many customers at once."""
 
-    customer: Any  # a whole record, an (id, name, rep) label row, or (the morning list, until named) the id
+    customer: Any  # a whole record, an (id, name, rep) label row, or (the morning list, until named) None
     promises: Sequence[Any] = ()  # promise rows dated within the history window
     outcomes: Sequence[PromiseOutcome] = ()  # theirs on the day, in the same order
     contact: tuple[dt.date, dt.date | None] | None = None
