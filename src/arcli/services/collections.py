@@ -18,7 +18,7 @@ from arcli.domain.records import Customer
 from arcli.i18n import N_, VOCABULARIES, _
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
-from arcli.storage import Tx
+from arcli.storage import Tx, promise_of
 
 CHANNELS = VOCABULARIES["channel"]
 REASONS = VOCABULARIES["reason"]
@@ -146,14 +146,10 @@ class PromiseView:
     chain: list[int] = field(default_factory=list)  # ids from the first promise on these items to this one
 
 
-def _promise(row: Any) -> Promise:
-    return Promise(row.id, row.made_on, row.by_date, int(row.amount), row.grace_days, bool(row.superseded))
-
-
 def _outcomes(tx: Tx, customer_id: int, as_of: dt.date, policy: Policy) -> tuple[list[Any], list[PromiseOutcome]]:
     rows = tx.promises(customer_id, as_of=as_of)
     outcomes = rules.evaluate_promises(
-        [_promise(r) for r in rows], tx.payments(customer_id, as_of), as_of, policy.threshold
+        [promise_of(r) for r in rows], tx.payments(customer_id, as_of), as_of, policy.threshold
     )
     return rows, outcomes
 
@@ -263,7 +259,7 @@ def list_promises(
             views = []
             for cid, rows in rows_by.items():
                 outcomes = rules.evaluate_promises(
-                    [_promise(r) for r in rows], paid_by.get(cid, []), ctx.today, policy.threshold
+                    [promise_of(r) for r in rows], paid_by.get(cid, []), ctx.today, policy.threshold
                 )
                 views += _views(rows, outcomes)
     views.sort(key=lambda v: (v.by, v.id))
@@ -533,7 +529,7 @@ def _add_outcomes(
     for cid, d, amount in tx.payments_for(dt.date.min, day, few):
         payments.setdefault(cid, []).append((d, amount))
     for cid, rs in by_customer.items():
-        outcomes = rules.evaluate_promises([_promise(r) for r in rs], payments.get(cid, []), day, policy.threshold)
+        outcomes = rules.evaluate_promises([promise_of(r) for r in rs], payments.get(cid, []), day, policy.threshold)
         pairs = [(r, o) for r, o in zip(rs, outcomes, strict=True) if r.by_date >= since]
         facts[cid].promises = [r for r, _o in pairs]
         facts[cid].outcomes = [o for _r, o in pairs]

@@ -13,8 +13,9 @@ from arcli.domain import kpi
 from arcli.domain.errors import InputError
 from arcli.domain.money import format_amount
 from arcli.i18n import _, money
-from arcli.services.collections import _promise, load_policy
+from arcli.services.collections import load_policy
 from arcli.services.context import Context, unit_of_work
+from arcli.storage import promise_of
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def collections_report(
     for r in promise_rows:
         by_customer.setdefault(r.customer_id, []).append(r)
     for cid, rows in by_customer.items():
-        outcomes += rules.evaluate_promises([_promise(r) for r in rows], payments.get(cid, []), end, policy.threshold)
+        outcomes += rules.evaluate_promises([promise_of(r) for r in rows], payments.get(cid, []), end, policy.threshold)
     keep_count, keep_amount = rules.keep_rate(outcomes)
 
     fd, od, col = total(fell), total(overdue_start), total(collected)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from arcli.domain import collections as rules
-from arcli.services.collections import _promise, load_policy
+from arcli.services.collections import load_policy
 from arcli.services.context import Context, unit_of_work
 from arcli.services.kpis import month_range
 from arcli.services.lookup import resolve
+from arcli.storage import promise_of
 
 
 def set_plan(ctx: Context, customer_key: str, amount: int, month: str) -> tuple[str, str]:
@@ -59,7 +60,7 @@ def plan_report(ctx: Context, month: str, *, rep: str | None = None) -> PlanRepo
     promised: dict[int, int] = {}
     in_window = {r.id for r in promised_rows}
     for cid, rows in rows_by.items():
-        outcomes = rules.evaluate_promises([_promise(r) for r in rows], paid_by.get(cid, []), as_of, policy.threshold)
+        outcomes = rules.evaluate_promises([promise_of(r) for r in rows], paid_by.get(cid, []), as_of, policy.threshold)
         promised[cid] = sum(
             o.promise.amount - o.paid for o in outcomes if o.promise.id in in_window and o.status == "open"
         )

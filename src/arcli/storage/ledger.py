@@ -283,7 +283,8 @@ _PROMISE_COLS = (P.c.id, P.c.customer_id, P.c.made_on, P.c.by_date, P.c.amount, 
 _PROMISE_NAMES = tuple(c.name for c in _PROMISE_COLS)
 
 
-def _promise(r: Any) -> Promise:
+def promise_of(r: Any) -> Promise:
+    """A promise row (with its ``superseded`` flag) as the rules take it."""
     return Promise(r.id, r.made_on, r.by_date, int(r.amount), r.grace_days, bool(r.superseded))
 
 
@@ -992,7 +993,7 @@ class Tx:
             for r in self.conn.execute(
                 select(*_PROMISE_COLS, _superseded(P).label("superseded")).where(P.c.customer_id.in_(chunk))
             ):
-                promises.setdefault(r.customer_id, []).append(_promise(r))
+                promises.setdefault(r.customer_id, []).append(promise_of(r))
             self.conn.execute(delete(PP).where(PP.c.customer_id.in_(chunk)))
             if not promises:
                 continue
