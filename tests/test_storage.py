@@ -218,3 +218,45 @@ def test_a_file_that_is_not_a_ledger(ar, tmp_path):
     assert r.code == 1 and "file is not a database" in r.err
     r = ar("--db", str(tmp_path / "no" / "such" / "\0dir" / "x.db"), "customer", "add", "A")
     assert r.code in (1, 2) and r.err.count("\n") == 1
+
+
+def test_a_templated_seal_is_the_rows_seal():
+    """The bulk writers seal from a template (sealer); it must give exactly what seal() gives for the row."""
+    import datetime as dt
+    import random
+
+    from arcli.storage.seal import NUL, SEALED, seal, sealer
+
+    rnd = random.Random(7)
+    now = dt.datetime(2026, 11, 24, 4, 51, 17, 158642)
+    texts = [None, "", "x", "100%", "%s", "%(a)s", "中文", "a\x1fb", "D-1#2"]
+    for table, columns in SEALED.items():
+        for _ in range(200):
+            row = {}
+            for c in columns:
+                row[c] = rnd.choice(
+                    [
+                        rnd.choice(texts),
+                        rnd.randint(-(10**15), 10**15),
+                        dt.date(2026, 1, 1) + dt.timedelta(rnd.randint(0, 900)),
+                        now,
+                    ]
+                )
+            fixed_names = rnd.sample(columns, rnd.randint(0, len(columns)))
+            varying = [c for c in columns if c not in fixed_names]
+            rnd.shuffle(varying)
+            fixed = {c: row[c] for c in fixed_names}
+
+            def text(v):
+                return (
+                    NUL
+                    if v is None
+                    else v.isoformat(sep=" ")
+                    if isinstance(v, dt.datetime)
+                    else v.isoformat()
+                    if isinstance(v, dt.date)
+                    else v
+                )
+
+            values = [text(row[c]) for c in varying]
+            assert sealer(table, fixed, varying)(*values) == seal(table, row)

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from arcli.domain.dates import in_range, parse_date
@@ -133,13 +132,25 @@ def parse_map(pairs: list[str]) -> dict[str, list[str]]:
     return out
 
 
-@dataclass
 class Row:
-    line: int  # the line (or sheet row) it came from; the header is line 1
-    raw: dict[str, str]  # the file's own columns and values
-    fields: dict[str, Any] = field(default_factory=dict)  # typed canonical fields
-    error: str | None = None  # "column: reason"
-    conflict: bool = False  # the row clashes with what the ledger (or the file) already holds under its ref
+    """One data row of an import file: where it came from, its cells, and what it became (typed fields, or why
+    not). Light on purpose: an import makes a million of them."""
+
+    __slots__ = ("cells", "conflict", "error", "fields", "header", "line")
+
+    def __init__(self, line: int, cells: list[str], header: list[str], fields: dict[str, Any] | None = None) -> None:
+        self.line = line  # the line (or sheet row) it came from; the header is line 1
+        self.cells = cells  # the file's own values, in the header's order
+        self.header = header
+        self.fields: dict[str, Any] = {} if fields is None else fields  # typed canonical fields
+        self.error: str | None = None  # "column: reason"
+        self.conflict = False  # the row clashes with what the ledger (or the file) already holds under its ref
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The file's own columns and values (for the error report)."""
+        cells = self.cells
+        return {h: (cells[n] if n < len(cells) else "") for n, h in enumerate(self.header)}
 
 
 def map_header(kind: str, header: list[str], mapping: dict[str, list[str]]) -> tuple[dict[int, list[str]], list[str]]:

@@ -20,11 +20,13 @@ from typing import Any
 from arcli.domain import importing
 from arcli.domain.allocation import Request
 from arcli.domain.errors import ArError, InputError, RefConflict
+from arcli.domain.money import parse_amount
 from arcli.domain.records import Customer
+from arcli.domain.terms import Terms, parse_terms
 from arcli.i18n import _
 from arcli.services import entries
 from arcli.services.context import Context, unit_of_work
-from arcli.storage import Tx
+from arcli.storage import NewDelivery, Tx
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -138,13 +140,14 @@ def import_file(
     header, body, used, total = open_table(file, encoding, delimiter)
     columns, ignored = importing.map_header(kind, header, importing.parse_map(mapping or []))
     result = ImportResult(kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run)
+    read = _Reader(kind, result.header, columns, ctx.today, date_format, used == "xlsx")
     try:
         with unit_of_work(ctx, write=True) as tx, tx.bulk():
             poster = _Poster(tx, ctx, result, create_customers)
             batch: list[importing.Row] = []
             for line, cells in body:
                 result.read += 1
-                row = _row(kind, result.header, columns, line, cells, ctx.today, date_format, used == "xlsx")
+                row = read(line, cells)
                 if row.error:
                     result.errors.append(row)
                 elif not result.errors:  # after a bad row, only check the rest: nothing will be written
@@ -186,12 +189,124 @@ def _row(
             # formula-safe CSV ('=… as `ar export` writes it) reads as =…; a workbook's cells are what they show
             values[t] = cell if is_xlsx else importing.formula_unsafe(cell)
     # the original values, for the error report; a row lives only as long as its batch unless it is bad
-    row = importing.Row(line, {h: (cells[n] if n < len(cells) else "") for n, h in enumerate(header)})
+    row = importing.Row(line, cells, header)
     try:
         row.fields = importing.validate(kind, _serial_dates(values, is_xlsx), today, date_format)
     except InputError as e:
         row.error = str(e)
     return row
+
+
+class _Reader:
+    """Rows of one file → validated rows. Deliveries and payments, the files that run to a million rows, go a
+    direct way when every cell is plain: each field read by position, days and terms parsed once per distinct
+    text (a file has a few thousand days and a handful of terms). Anything else (a cell that is empty where a
+    value is needed, a formula-quoted cell, a date or amount the direct way does not take, a payment that names
+    items, a workbook, a --date-format) goes the general way, which gives the same fields or the row's error."""
+
+    def __init__(
+        self,
+        kind: str,
+        header: list[str],
+        columns: dict[int, list[str]],
+        today: dt.date,
+        date_format: str | None,
+        is_xlsx: bool,
+    ) -> None:
+        self.kind, self.header, self.columns = kind, header, columns
+        self.today, self.date_format, self.is_xlsx = today, date_format, is_xlsx
+        direct = kind in ("deliveries", "payments") and date_format is None and not is_xlsx
+        self.direct = direct and all(len(targets) == 1 for targets in columns.values())
+        at = {targets[0]: n for n, targets in columns.items()}
+        self.at = [at.get(name, -1) for name in _DIRECT[kind]] if self.direct else []
+        self.width = len(header)
+        self.days: dict[str, dt.date] = {}
+        self.terms: dict[str, str] = {}
+
+    def __call__(self, line: int, cells: list[str]) -> importing.Row:
+        if self.direct and len(cells) == self.width:
+            fields = self._deliveries(cells) if self.kind == "deliveries" else self._payments(cells)
+            if fields is not None:
+                return importing.Row(line, cells, self.header, fields)
+        return _row(self.kind, self.header, self.columns, line, cells, self.today, self.date_format, self.is_xlsx)
+
+    def _text(self, cells: list[str], n: int) -> str | None:
+        """A text cell stripped (None if absent or blank), or "'" when a formula quote needs the general way."""
+        if n < 0:
+            return None
+        v = cells[n]
+        if v[:1] == "'":
+            return "'"
+        return v.strip() or None
+
+    def _day(self, text: str | None) -> dt.date | None:
+        if text is None:
+            return None
+        day = self.days.get(text)
+        if day is None:
+            try:
+                day = self.days[text] = importing.parse_date(text, self.today)
+            except InputError:
+                return None
+        return day
+
+    def _common(self, cells: list[str]) -> dict[str, Any] | None:
+        ref_at, customer_at, date_at, amount_at, note_at = self.at[:5]
+        ref, customer, note = self._text(cells, ref_at), self._text(cells, customer_at), self._text(cells, note_at)
+        if ref is None or customer is None or "'" in (ref, customer, note):
+            return None
+        day = self._day(self._text(cells, date_at))
+        amount = cells[amount_at].strip() if amount_at >= 0 else ""
+        if day is None or not amount:
+            return None
+        try:
+            fen = parse_amount(amount)
+        except InputError:
+            return None
+        return {"ref": ref, "customer": customer, "date": day, "amount": fen, "note": note}
+
+    def _deliveries(self, cells: list[str]) -> dict[str, Any] | None:
+        out = self._common(cells)
+        if out is None:
+            return None
+        terms_at, due_at, sale_at = self.at[5:]
+        terms, due_text, sale = self._text(cells, terms_at), self._text(cells, due_at), self._text(cells, sale_at)
+        if "'" in (terms, due_text, sale):
+            return None
+        if terms is not None:
+            canonical = self.terms.get(terms)
+            if canonical is None:
+                try:
+                    canonical = self.terms[terms] = str(parse_terms(terms))
+                except InputError:
+                    return None
+            terms = canonical
+        due = self._day(due_text)
+        if (due is None and due_text is not None) or (due is not None and due < out["date"]):
+            return None
+        out.update(terms=terms, due=due, sale=sale)
+        return out
+
+    def _payments(self, cells: list[str]) -> dict[str, Any] | None:
+        out = self._common(cells)
+        if out is None:
+            return None
+        method_at, applies_at = self.at[5:]
+        method, applies = self._text(cells, method_at), self._text(cells, applies_at)
+        if applies is not None:
+            return None
+        method = (method or "bank").lower()
+        if method not in importing.METHODS:
+            return None
+        out.update(applies_to=[], method=method)
+        return out
+
+
+#: The fields the direct way reads, by kind, in the order of `_Reader.at`.
+_DIRECT = {
+    "deliveries": ("ref", "customer", "date", "amount", "note", "terms", "due", "sale"),
+    "payments": ("ref", "customer", "date", "amount", "note", "method", "applies_to"),
+}
 
 
 class _Poster:
@@ -207,6 +322,9 @@ class _Poster:
         self.queues: dict[int, list[Any]] = {}  # for importing payments: see _post_payments
         self.reopened: set[int] = set()
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
+        self.customer_terms: dict[int, str] = {}  # for importing deliveries: see _terms and _items
+        self.rules: dict[str, Terms] = {}
+        self.dues: dict[tuple[str, dt.date], dt.date] = {}
 
     def customer(self, key: str) -> Customer | None:
         found = self.known.get(key)
@@ -445,7 +563,7 @@ class _Poster:
         the rows that need the full path (credit to consume, a sale, or a ref already in the ledger)."""
         tx = self.tx
         # refs from earlier batches are in the ledger already (same transaction): only this batch is kept here
-        seen: dict[str, dict[str, Any]] = {}
+        seen: dict[str, tuple[Any, ...]] = {}
         existing = tx.entries_by_refs("delivery", [r.fields["ref"] for r in rows])
         customers = {}
         for row in rows:
@@ -453,70 +571,95 @@ class _Poster:
             if c is not None:
                 customers[row.fields["customer"]] = c
         with_credit = tx.customers_with_credit([c.id for c in customers.values()])
-        slow, entries_rows, items, planned = [], [], [], []
+        slow: list[importing.Row] = []
+        planned: list[tuple[importing.Row, NewDelivery]] = []
         for row in rows:
             f = row.fields
+            ref = f["ref"]
             c = customers.get(f["customer"])
-            if c is None or f["sale"] or (c.id in with_credit and f["ref"] not in existing):
+            if c is None or f["sale"] or (c.id in with_credit and ref not in existing):
                 slow.append(row)
                 continue
+            due = f["due"]
             try:
-                _fields, wanted = entries.delivery_fields(
-                    c, None, amount=f["amount"], date=f["date"], terms=None if f["due"] else f["terms"], due=f["due"]
-                )
+                terms = None if due is not None else self._terms(c, f["terms"])
             except ArError as e:
                 self.fail(row, str(e))
                 continue
-            if f["ref"] in existing:  # recorded already: the same fields are a no-op, others a conflict
-                diffs = entries.delivery_differences(existing[f["ref"]], wanted)
+            key = (c.id, f["amount"], f["date"], terms, due)  # what identifies it (delivery_fields' `wanted`)
+            if ref in existing:  # recorded already: the same fields are a no-op, others a conflict
+                wanted = dict(customer_id=c.id, delta=f["amount"], date=f["date"], terms=terms, due=due, sale_id=None)
+                diffs = entries.delivery_differences(existing[ref], wanted)
                 if diffs:
                     self.fail(
                         row,
                         _("delivery {ref} exists already with a different {fields}").format(
-                            ref=f["ref"], fields=", ".join(diffs)
+                            ref=ref, fields=", ".join(diffs)
                         ),
                         conflict=True,
                     )
                 else:
                     self.result.unchanged += 1
                 continue
-            if f["ref"] in seen:
-                if seen[f["ref"]] != wanted:
+            if ref in seen:
+                if seen[ref] != key:
                     self.fail(
                         row,
-                        _("delivery {ref} appears twice in the file with different fields").format(ref=f["ref"]),
+                        _("delivery {ref} appears twice in the file with different fields").format(ref=ref),
                         conflict=True,
                     )
                 else:
                     self.result.unchanged += 1
                 continue
-            seen[f["ref"]] = wanted
-            its = entries.delivery_items(wanted, f["ref"])
-            planned.append((row, its))
-            entries_rows.append(
-                dict(
-                    kind="delivery",
-                    ref=f["ref"],
-                    note=f["note"],
-                    created_at=self.ctx.now,
-                    command=self.ctx.command,
-                    actor=self.ctx.actor,
-                    **wanted,
-                )
-            )
-            items.append(its)
-        taken = tx.item_refs_taken([i["ref"] for its in items for i in its])
+            seen[ref] = key
+            items = self._items(ref, f["date"], f["amount"], terms, due)
+            planned.append((row, NewDelivery(ref, c.id, f["date"], f["amount"], terms, due, f["note"], items)))
+        taken = tx.item_refs_taken([item[0] for _, d in planned for item in d.items])
         if taken:
-            keep = [n for n, (_, its) in enumerate(planned) if not any(i["ref"] in taken for i in its)]
-            for n, (row, its) in enumerate(planned):
-                if n not in keep:
-                    clash = next(i["ref"] for i in its if i["ref"] in taken)
+            kept = []
+            for row, d in planned:
+                clash = next((item[0] for item in d.items if item[0] in taken), None)
+                if clash is None:
+                    kept.append((row, d))
+                else:
                     self.fail(row, _("an open item {ref} exists already: choose another ref").format(ref=clash))
-            entries_rows = [entries_rows[n] for n in keep]
-            items = [items[n] for n in keep]
-        tx.insert_deliveries(entries_rows, items)
-        self.result.added += len(entries_rows)
+            planned = kept
+        tx.append_deliveries(
+            [d for _, d in planned], created_at=self.ctx.now, command=self.ctx.command, actor=self.ctx.actor
+        )
+        self.result.added += len(planned)
         return slow
+
+    def _terms(self, c: Customer, given: str | None) -> str:
+        """The delivery's canonical terms (its own, else the customer's), as `delivery_fields` gives them; a
+        customer's terms are parsed once."""
+        if given is not None:
+            return given  # canonical already (validated)
+        known = self.customer_terms.get(c.id)
+        if known is None:
+            known = self.customer_terms[c.id] = entries.delivery_fields(
+                c, None, amount=1, date=self.ctx.today, terms=None, due=None
+            )[0]
+        return known
+
+    def _items(
+        self, ref: str, day: dt.date, amount: int, terms: str | None, due: dt.date | None
+    ) -> tuple[tuple[str, dt.date, int], ...]:
+        """The delivery's items as `entries.delivery_items` makes them: (ref, due date, amount); a one-part
+        terms' due date is worked out once per day."""
+        if due is not None:
+            return ((ref, due, amount),)
+        assert terms is not None
+        rule = self.rules.get(terms)
+        if rule is None:
+            rule = self.rules[terms] = parse_terms(terms)
+        if len(rule.parts) == 1:
+            by = self.dues.get((terms, day))
+            if by is None:
+                by = self.dues[terms, day] = rule.schedule(day, amount)[0][0]
+            return ((ref, by, amount),)
+        wanted = dict(customer_id=0, delta=amount, date=day, terms=terms, due=None)
+        return tuple((i["ref"], i["due_date"], i["amount"]) for i in entries.delivery_items(wanted, ref))
 
 
 def _post_row(tx: Tx, ctx: Context, kind: str, c: Customer, f: dict[str, Any]) -> bool:

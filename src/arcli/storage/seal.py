@@ -12,7 +12,7 @@ The sealed columns are frozen here (a column added later is not part of the seal
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
@@ -44,9 +44,13 @@ SEALED: dict[str, tuple[str, ...]] = {
 APPEND_ONLY = ("sale", "entry", "item", "allocation", "promise", "contact")
 
 
+#: How a NULL reads in a seal.
+NUL = "\x00"
+
+
 def _canon(v: Any) -> str:
     if v is None:
-        return "\x00"
+        return NUL
     if isinstance(v, dt.datetime):
         if v.utcoffset() is not None:  # stored in UTC (naive UTC where the database keeps no zone)
             v = v.astimezone(dt.UTC)
@@ -82,3 +86,35 @@ def seal(table: str, row: Mapping[str, Any]) -> int:
 def sealed(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """The row with its seal added, ready to insert."""
     return {**row, "seal": seal(table, row)}
+
+
+def sealer(table: str, fixed: Mapping[str, Any], varying: Sequence[str]) -> Callable[..., int]:
+    """A seal for many rows that share the values of some columns (``fixed``): ``f(*values)`` for the
+    ``varying`` columns in that order, each already in its canonical text (an int or a str as it is, a date in
+    ISO form, NUL for None); columns in neither count as NULL. The same seal as :func:`seal` of the whole row,
+    at a fraction of its cost (an import seals a million rows)."""
+    unknown = (set(fixed) | set(varying)) - set(SEALED[table])
+    if unknown:
+        raise ValueError(f"not sealed columns of {table}: {sorted(unknown)}")
+    parts = []
+    for c in SEALED[table]:
+        if c in varying:
+            parts.append("%s")
+        else:
+            parts.append(_canon(fixed.get(c)).replace("%", "%%"))
+    if list(varying) != [c for c in SEALED[table] if c in varying]:
+        order = [SEALED[table].index(c) for c in varying]  # the template takes them in the table's order
+        rank = sorted(range(len(order)), key=order.__getitem__)
+        template = "\x1f".join(parts)
+
+        def reordered(*values: Any) -> int:
+            text = template % tuple(values[n] for n in rank)
+            return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+        return reordered
+    template = "\x1f".join(parts)
+
+    def in_order(*values: Any) -> int:
+        return int.from_bytes(blake2b((template % values).encode(), digest_size=8).digest(), "big", signed=True)
+
+    return in_order
