@@ -312,11 +312,17 @@ def test_imported_deliveries_consume_credit_like_the_command(ok, db, tmp_path):
     assert (rows_["Lotus"]["open"], rows_["Lotus"]["credit"], rows_["Other"]["open"]) == ("700.00", "0.00", "700.00")
 
 
-def test_imported_payments_post_exactly_as_one_by_one(ok, ar, db, tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch", [2000, 7])
+def test_imported_payments_post_exactly_as_one_by_one(ok, ar, db, tmp_path, monkeypatch, batch):
     """Payments import in bulk (allocated in memory per run of rows); the ledger must be the one that posting
     each row with `ar payment add`, in the file's order, gives: partial payments, overpayments (credit),
-    named items, a ref twice, and several payments of one customer in one batch."""
+    named items, a ref twice, and several payments of one customer in one batch (or, in batches of 7 rows,
+    an item paid in part in one batch and in full in a later one)."""
     import random
+
+    from arcli.services import importer
+
+    monkeypatch.setattr(importer, "BATCH", batch)
 
     rng = random.Random(20261123)
     deliveries = [["ref", "customer", "date", "amount", "terms"]]

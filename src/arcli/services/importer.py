@@ -26,7 +26,7 @@ from arcli.domain.terms import Terms, parse_terms
 from arcli.i18n import _
 from arcli.services import entries
 from arcli.services.context import Context, unit_of_work
-from arcli.storage import NewDelivery, Tx
+from arcli.storage import NewDelivery, NewPayment, Tx
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -506,54 +506,46 @@ class _Poster:
         # a customer with an item a void reopened: its payments take the full path (dated around the void)
         slow = [row for row, c, _ in run if c.id in self.reopened]
         run = [entry for entry in run if entry[1].id not in self.reopened]
-        rows, allocations, credit = [], [], []
-        for row, c, wanted in run:
+        payments: list[NewPayment] = []
+        allocations: list[tuple[int, int, int, int]] = []  # (payment's n, item id, amount, delivery day)
+        credit: list[int] = []
+        paid_off: list[int] = []  # items this run paid in full
+        part_paid: dict[int, int] = {}  # item id → what it still owes, for those paid in part
+        for row, c, _wanted in run:
             f = row.fields
-            queue = queues[c.id]
-            items, owed, delivered, n = queue
+            items, owed, delivered, n = queues[c.id]
             left = f["amount"]
             while left > 0 and n < len(items):
                 take = min(left, owed[n])
                 if take > 0:
-                    allocations.append((len(rows), items[n], take, delivered[n]))
+                    allocations.append((len(payments), items[n], take, delivered[n]))
                     owed[n] -= take
                     left -= take
                 if owed[n] == 0:
+                    paid_off.append(items[n])
+                    part_paid.pop(items[n], None)
                     n += 1
                 else:
+                    part_paid[items[n]] = owed[n]
                     break
-            queue[3] = n
+            queues[c.id][3] = n
             if left:
-                credit.append(len(rows))  # money left over: on-account credit
-            rows.append(
-                dict(
-                    kind="payment",
-                    ref=f["ref"],
-                    note=f["note"],
-                    created_at=ctx.now,
-                    command=ctx.command,
-                    actor=ctx.actor,
-                    **wanted,
-                )
-            )
-        ids = self.tx.insert_entries(rows)
-        self.tx.insert_allocations(
-            [
-                dict(
-                    payment_id=ids[n],
-                    item_id=item_id,
-                    amount=amount,
-                    date=max(rows[n]["date"], dt.date.fromordinal(day)),
-                    created_at=ctx.now,
-                )
-                for n, item_id, amount, day in allocations
-            ],
-            credit=False,  # a new payment applied in full on its own date has no credit before or after
-        )
-        # those with money left, or applied in part to an item delivered after the payment's date (credit until
-        # then): their open_credit / settled_credit rows
-        late = {n for n, _item, _amount, day in allocations if day > rows[n]["date"].toordinal()}
-        self.tx.refresh_credit([ids[n] for n in sorted(late.union(credit))])
+                credit.append(len(payments))  # money left over: on-account credit
+            payments.append(NewPayment(f["ref"], c.id, f["date"], f["amount"], f["method"], f["note"]))
+        tx = self.tx
+        ids = tx.append_payments(payments, created_at=ctx.now, command=ctx.command, actor=ctx.actor)
+        late = set()  # applied in part to an item delivered after the payment's date: credit until then
+        applied = []
+        for n, item_id, amount, day in allocations:
+            on = payments[n].date
+            if day > on.toordinal():
+                on = dt.date.fromordinal(day)
+                late.add(n)
+            applied.append((ids[n], item_id, amount, on))
+        tx.append_allocations(applied, created_at=ctx.now)
+        tx.settle_items(paid_off, part_paid)
+        # those with money left, or with credit until an item's delivery: their open_credit / settled_credit rows
+        tx.refresh_credit([ids[n] for n in sorted(late.union(credit))])
         for row in slow:  # other customers' payments do not touch theirs: the file's order holds per customer
             self._one(row)
         self.result.added += len(run)

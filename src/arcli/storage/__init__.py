@@ -4,6 +4,6 @@
 """
 
 from arcli.storage.engine import default_db_path, describe, resolve_url
-from arcli.storage.ledger import Ledger, NewDelivery, Tx, promise_of
+from arcli.storage.ledger import Ledger, NewDelivery, NewPayment, Tx, promise_of
 
-__all__ = ["Ledger", "NewDelivery", "Tx", "default_db_path", "describe", "promise_of", "resolve_url"]
+__all__ = ["Ledger", "NewDelivery", "NewPayment", "Tx", "default_db_path", "describe", "promise_of", "resolve_url"]

@@ -95,6 +95,17 @@ class NewDelivery(NamedTuple):
     items: tuple[tuple[str, dt.date, int], ...]
 
 
+class NewPayment(NamedTuple):
+    """A payment for :meth:`Tx.append_payments` (its amount positive, as the customer paid it)."""
+
+    ref: str
+    customer_id: int
+    date: dt.date
+    amount: int
+    method: str | None
+    note: str | None
+
+
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     ids = list(ids)
     for n in range(0, len(ids), CHUNK):
@@ -1698,6 +1709,96 @@ class Tx:
         )
         if self._balances_by_hand:
             self._add_to_balances(first, first + len(rows) - 1)
+
+    def append_payments(
+        self, rows: Sequence[NewPayment], *, created_at: dt.datetime, command: str, actor: str | None
+    ) -> Sequence[int]:
+        """Bulk: new payments (entries only; the caller allocates them and refreshes what that changes); their
+        ids in order. On SQLite written as tuples with templated seals, like :meth:`append_deliveries`."""
+        if not rows:
+            return []
+        stamp = dict(created_at=created_at, command=command, actor=actor)
+        if self.conn.dialect.name != "sqlite":
+            return self.insert_entries(
+                [
+                    dict(stamp, kind="payment", ref=r.ref, customer_id=r.customer_id, date=r.date, delta=-r.amount,
+                         method=r.method, apply_spec=None, note=r.note)
+                    for r in rows
+                ]
+            )  # fmt: skip
+        self._after.clear()
+        self.promises_stale.update(r.customer_id for r in rows)
+        day = self._day_text
+        when = _remembering(E.c.created_at.type, self.conn.dialect)(created_at)
+        seal_entry = sealer(
+            "entry", dict(stamp, kind="payment"), ("ref", "customer_id", "date", "delta", "method", "note")
+        )
+        first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
+        entries = []
+        for entry_id, (ref, cid, date, amount, method, note) in enumerate(rows, start=first):
+            on = day(date)
+            seal = seal_entry(ref, cid, on, -amount, NUL if method is None else method, NUL if note is None else note)
+            entries.append((entry_id, ref, cid, on, -amount, method, note, when, command, actor, seal))
+        self.conn.exec_driver_sql(
+            "INSERT INTO entry (id, kind, ref, customer_id, date, delta, method, note, created_at, command, actor,"
+            " seal) VALUES (?, 'payment', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            entries,
+        )
+        if self._balances_by_hand:
+            self._add_to_balances(first, first + len(rows) - 1)
+        return range(first, first + len(rows))
+
+    def append_allocations(self, rows: Sequence[tuple[int, int, int, dt.date]], *, created_at: dt.datetime) -> None:
+        """Bulk: allocations (payment id, item id, amount, date) of new payments, nothing refreshed (see
+        :meth:`settle_items`)."""
+        if not rows:
+            return
+        if self.conn.dialect.name != "sqlite":
+            self._insert_many(
+                A,
+                [
+                    sealed("allocation", dict(payment_id=p, item_id=i, amount=a, date=d, created_at=created_at))
+                    for p, i, a, d in rows
+                ],
+            )
+            return
+        day = self._day_text
+        when = _remembering(A.c.created_at.type, self.conn.dialect)(created_at)
+        seal = sealer("allocation", dict(created_at=created_at), ("payment_id", "item_id", "amount", "date"))
+        self.conn.exec_driver_sql(
+            "INSERT INTO allocation (payment_id, item_id, amount, date, created_at, seal) VALUES (?, ?, ?, ?, ?, ?)",
+            [(p, i, a, on := day(d), when, seal(p, i, a, on)) for p, i, a, d in rows],
+        )
+
+    def settle_items(self, paid_off: Sequence[int], part_paid: dict[int, int]) -> None:
+        """After new payments' allocations (:meth:`append_allocations`), on items that were open: those now paid
+        in full leave ``open_item`` for ``settled_item`` (settled on the last day money was applied to them, from
+        the allocations themselves, as :meth:`refresh_open` has it), the others get what they still owe. The
+        caller knows which are which from its own running figures; ``ar check`` compares both tables with the
+        history."""
+        if paid_off:
+            ids = sorted(paid_off)
+            last = (
+                select(A.c.item_id, func.max(A.c.date).label("last"))
+                .where(self._among(A.c.item_id, ids), A.c.amount > 0)
+                .group_by(A.c.item_id)
+                .subquery()
+            )
+            q = select(
+                I.c.id, I.c.customer_id, I.c.due_date, last.c.last, I.c.amount, I.c.delivery_date,
+                _days_late(last.c.last, I.c.due_date),
+            ).join(last, last.c.item_id == I.c.id)  # fmt: skip
+            names = ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date", "days_late"]
+            self.conn.execute(insert(SI).from_select(names, q))
+            self.conn.execute(O.delete().where(self._among(O.c.item_id, ids)))
+        if part_paid:
+            if self.conn.dialect.name == "sqlite":
+                self.conn.exec_driver_sql(
+                    "UPDATE open_item SET open = ? WHERE item_id = ?", [(v, k) for k, v in sorted(part_paid.items())]
+                )
+            else:
+                stmt = update(O).where(O.c.item_id == bindparam("i")).values(open=bindparam("v"))
+                self.conn.execute(stmt, [dict(i=k, v=v) for k, v in sorted(part_paid.items())])
 
     def _day_text(self, day: dt.date) -> str:
         """A date as SQLite stores it (ISO), converted once per distinct day for the whole transaction."""
