@@ -111,6 +111,35 @@ def test_a_bulk_import_keeps_the_balances_and_puts_the_trigger_back(ok, db, tmp_
     ok("check")
 
 
+@pytest.mark.sqlite_only("large imports set SQLite indexes aside (PostgreSQL keeps them)")
+def test_a_large_import_sets_indexes_aside_and_builds_them_again(ok, ar, db, tmp_path, monkeypatch):
+    """A large import drops the indexes its direct way does not read and builds them again before it commits
+    (at once when a row takes the general way); the ledger is the one an import keeping them writes, every
+    index is back word for word, and an import that fails leaves them as they were."""
+    from arcli.storage import Tx
+
+    indexes = "select name, sql from sqlite_master where type = 'index' order by name"
+    payments = [PAYMENTS[0], PAYMENTS[2], PAYMENTS[1]]  # the second names an item: the general way
+    files = [
+        write(tmp_path / f"{k}.csv", t, "utf-8") for k, t in (("c", CUSTOMERS), ("d", DELIVERIES), ("p", payments))
+    ]
+    states = []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(Tx, "SET_ASIDE_ROWS", threshold)
+        one = tmp_path / f"{threshold}.db"
+        ok("--db", str(one), "init")
+        before = rows(one, indexes)
+        for kind, path in zip(("customers", "deliveries", "payments"), files, strict=True):
+            ok("--db", str(one), "import", kind, str(path))
+            assert rows(one, indexes) == before, kind
+        ok("--db", str(one), "check")
+        states.append(ledger_state(one))
+    assert states[0] == states[1]
+    bad = write(tmp_path / "bad.csv", [*DELIVERIES, ["X-1", "CH", "2026-10-40", "5", "", ""]], "utf-8")
+    r = ar("--db", str(one), "import", "deliveries", str(bad))
+    assert r.code != 0 and rows(one, indexes) == before and ledger_state(one) == states[1]
+
+
 def test_a_conflicting_ref_is_reported_and_nothing_is_written(ok, ar, db, tmp_path):
     ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
     ok("import", "deliveries", str(write(tmp_path / "d.csv", DELIVERIES[:2], "utf-8")))

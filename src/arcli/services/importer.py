@@ -142,7 +142,7 @@ def import_file(
     result = ImportResult(kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run)
     read = _Reader(kind, result.header, columns, ctx.today, date_format, used == "xlsx")
     try:
-        with unit_of_work(ctx, write=True) as tx, tx.bulk():
+        with unit_of_work(ctx, write=True) as tx, tx.bulk(kind, total):
             poster = _Poster(tx, ctx, result, create_customers)
             batch: list[importing.Row] = []
             for line, cells in body:
@@ -356,6 +356,7 @@ class _Poster:
 
     def _one(self, row: importing.Row) -> None:
         f, r = row.fields, self.result
+        self.tx.restore_indexes()  # the general way reads through every index
         try:
             c = self.customer(f["customer"])
             if c is None:

@@ -16,7 +16,7 @@ import json
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -364,6 +364,7 @@ class Tx:
         self.promises_stale: set[int] = set()
         self._after: dict[dt.date, bool] = {}  # entries_after, until an entry is written
         self._days: dict[dt.date, str] = {}  # dates as text, for bulk writes
+        self._aside: list[str] = []  # CREATE INDEX statements of the indexes a bulk write set aside
         self._balances_by_hand = False  # inside bulk(): the balance trigger is off, the writes add to balances
 
     def before_commit(self) -> None:
@@ -492,17 +493,60 @@ class Tx:
     #: about a fifth faster (peak memory +100 MB; the issue's limit is 500 MB)
     BULK_CACHE_KIB = 96 * 1024
 
+    #: The indexes a large import of deliveries or payments sets aside while it writes and builds again before
+    #: it commits: none is read on the import's direct way (lookups by ref, by id, of a customer's open items,
+    #: of the allocations of an item or a payment keep theirs), and building one over a million sorted rows
+    #: costs a fraction of keeping it current row by row (1M deliveries: 54 s -> 45 s; 1M payments: 74 s ->
+    #: 61 s, rebuilding included).
+    SET_ASIDE: ClassVar[dict[str, tuple[str, ...]]] = {
+        "deliveries": (
+            "entry_customer_date", "entry_date", "item_customer_due", "ix_item_entry_id", "open_item_due",
+            "open_item_customer",
+        ),
+        "payments": (
+            "entry_customer_date", "entry_date", "settled_item_settled", "settled_item_customer", "open_item_due",
+        ),
+    }  # fmt: skip
+    #: ... when the import brings at least this many rows, and at least half as many as the ledger has entries
+    #: (building an index costs in proportion to the whole table)
+    SET_ASIDE_ROWS = 100_000
+
+    def _set_aside(self, kind: str | None, rows: int) -> None:
+        names = self.SET_ASIDE.get(kind or "", ())
+        if not names or rows < self.SET_ASIDE_ROWS:
+            return
+        entries = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one())
+        if rows * 2 < entries:
+            return
+        found = dict(
+            self.conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(names)),),
+            ).all()
+        )
+        for name in names:
+            if found.get(name):
+                self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+                self._aside.append(found[name])
+
+    def restore_indexes(self) -> None:
+        """Build again the indexes a bulk write set aside (before anything that may read through them)."""
+        while self._aside:
+            self.conn.exec_driver_sql(self._aside.pop(0))
+
     @contextmanager
-    def bulk(self) -> Iterator[None]:
-        """A bulk write on this connection (SQLite; PostgreSQL's own defaults serve it): a larger page cache, and
-        each customer's balance kept by grouped statements instead of the trigger.
+    def bulk(self, kind: str | None = None, rows: int = 0) -> Iterator[None]:
+        """A bulk write on this connection (SQLite; PostgreSQL's own defaults serve it): a larger page cache,
+        each customer's balance kept by grouped statements instead of the trigger, and for an import of ``rows``
+        ``kind`` (deliveries, payments) large enough, the indexes of :attr:`SET_ASIDE` dropped until it ends.
 
         The trigger on ``entry`` that adds each entry to its customer's balance costs about 19 µs a row on a
         million-entry ledger, more than the row's own insert and indexes: while the bulk write runs it is
         dropped, each batch of entries is added to the balances with one grouped upsert, and the trigger is put
-        back from its own text before the transaction commits. DDL is transactional in SQLite: if the write
-        fails, the rollback restores the trigger; readers keep their snapshot meanwhile, and other writers wait
-        for the write lock as always."""
+        back from its own text before the transaction commits, as are the indexes. DDL is transactional in
+        SQLite: if the write fails, the rollback restores the trigger and the indexes; readers keep their
+        snapshot meanwhile (no committed state lacks either), and other writers wait for the write lock as
+        always."""
         if self.conn.dialect.name != "sqlite":
             yield
             return
@@ -514,12 +558,15 @@ class Tx:
         if trigger is not None:
             self.conn.exec_driver_sql("DROP TRIGGER entry_balance")
             self._balances_by_hand = True
+        self._set_aside(kind, rows)
         try:
             yield
+            self.restore_indexes()
             if trigger is not None:
                 self.conn.exec_driver_sql(trigger)
         finally:
             self._balances_by_hand = False
+            self._aside.clear()  # after a failure the rollback brings them back
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
     def _add_to_balances(self, first_id: int, last_id: int) -> None:
