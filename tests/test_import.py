@@ -552,5 +552,5 @@ def test_the_direct_way_reads_rows_as_the_general_way(kind):
             assert got.raw == want.raw
         if len(cells) == len(header):
             way = reader._deliveries if kind == "deliveries" else reader._payments
-            direct += way(list(cells)) is not None
+            direct += way([*cells, ""]) is not None  # as __call__ gives it: a blank cell for absent fields
     assert 2 <= direct < len(cases)  # both ways were taken

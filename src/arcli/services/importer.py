@@ -101,7 +101,7 @@ def open_table(
         text, used = importing.decode(path.read_bytes(), encoding)
         total = text.count("\n")
         table = importing.iter_rows(text, delimiter)
-    numbered = ((n, cells) for n, cells in enumerate(table, start=1) if any(c.strip() for c in cells))
+    numbered = ((n, cells) for n, cells in enumerate(table, start=1) if "".join(cells).strip())  # not blank
     first = next(numbered, None)
     if first is None:
         raise InputError(_("{name} is empty").format(name=path.name))
@@ -217,31 +217,24 @@ class _Reader:
         self.today, self.date_format, self.is_xlsx = today, date_format, is_xlsx
         direct = kind in ("deliveries", "payments") and date_format is None and not is_xlsx
         self.direct = direct and all(len(targets) == 1 for targets in columns.values())
-        at = {targets[0]: n for n, targets in columns.items()}
-        self.at = [at.get(name, -1) for name in _DIRECT[kind]] if self.direct else []
         self.width = len(header)
+        at = {targets[0]: n for n, targets in columns.items()}
+        # a field without a column reads the blank cell added at the row's end (see __call__)
+        self.at = [at.get(name, self.width) for name in _DIRECT[kind]] if self.direct else []
+        self.way = self._deliveries if kind == "deliveries" else self._payments
         self.days: dict[str, dt.date] = {}
         self.terms: dict[str, str] = {}
 
     def __call__(self, line: int, cells: list[str]) -> importing.Row:
         if self.direct and len(cells) == self.width:
-            fields = self._deliveries(cells) if self.kind == "deliveries" else self._payments(cells)
+            cells.append("")  # the blank cell of fields without a column (not part of the row: see Row.raw)
+            fields = self.way(cells)
+            cells.pop()
             if fields is not None:
                 return importing.Row(line, cells, self.header, fields)
         return _row(self.kind, self.header, self.columns, line, cells, self.today, self.date_format, self.is_xlsx)
 
-    def _text(self, cells: list[str], n: int) -> str | None:
-        """A text cell stripped (None if absent or blank), or "'" when a formula quote needs the general way."""
-        if n < 0:
-            return None
-        v = cells[n]
-        if v[:1] == "'":
-            return "'"
-        return v.strip() or None
-
-    def _day(self, text: str | None) -> dt.date | None:
-        if text is None:
-            return None
+    def _day(self, text: str) -> dt.date | None:
         day = self.days.get(text)
         if day is None:
             try:
@@ -251,40 +244,51 @@ class _Reader:
         return day
 
     def _common(self, cells: list[str]) -> dict[str, Any] | None:
+        """ref, customer, date, amount and note, or None for the general way. A cell starting with an
+        apostrophe (a formula quote, perhaps) goes the general way."""
         ref_at, customer_at, date_at, amount_at, note_at = self.at[:5]
-        ref, customer, note = self._text(cells, ref_at), self._text(cells, customer_at), self._text(cells, note_at)
-        if ref is None or customer is None or "'" in (ref, customer, note):
+        ref, customer, note = cells[ref_at].strip(), cells[customer_at].strip(), cells[note_at].strip()
+        if not ref or not customer or ref[0] == "'" or customer[0] == "'" or note[:1] == "'":
             return None
-        day = self._day(self._text(cells, date_at))
-        amount = cells[amount_at].strip() if amount_at >= 0 else ""
+        text = cells[date_at].strip()
+        day = self.days.get(text) or self._day(text)
+        amount = cells[amount_at].strip()
         if day is None or not amount:
             return None
         try:
             fen = parse_amount(amount)
         except InputError:
             return None
-        return {"ref": ref, "customer": customer, "date": day, "amount": fen, "note": note}
+        return {"ref": ref, "customer": customer, "date": day, "amount": fen, "note": note or None}
 
     def _deliveries(self, cells: list[str]) -> dict[str, Any] | None:
         out = self._common(cells)
         if out is None:
             return None
         terms_at, due_at, sale_at = self.at[5:]
-        terms, due_text, sale = self._text(cells, terms_at), self._text(cells, due_at), self._text(cells, sale_at)
-        if "'" in (terms, due_text, sale):
-            return None
-        if terms is not None:
+        terms, due_text, sale = cells[terms_at].strip(), cells[due_at].strip(), cells[sale_at].strip()
+        if terms:
             canonical = self.terms.get(terms)
             if canonical is None:
+                if terms[0] == "'":
+                    return None
                 try:
                     canonical = self.terms[terms] = str(parse_terms(terms))
                 except InputError:
                     return None
-            terms = canonical
-        due = self._day(due_text)
-        if (due is None and due_text is not None) or (due is not None and due < out["date"]):
+            out["terms"] = canonical
+        else:
+            out["terms"] = None
+        if due_text:
+            due = self._day(due_text)
+            if due is None or due < out["date"]:
+                return None
+            out["due"] = due
+        else:
+            out["due"] = None
+        if sale[:1] == "'":
             return None
-        out.update(terms=terms, due=due, sale=sale)
+        out["sale"] = sale or None
         return out
 
     def _payments(self, cells: list[str]) -> dict[str, Any] | None:
@@ -292,13 +296,13 @@ class _Reader:
         if out is None:
             return None
         method_at, applies_at = self.at[5:]
-        method, applies = self._text(cells, method_at), self._text(cells, applies_at)
-        if applies is not None:
+        if cells[applies_at].strip():
             return None
-        method = (method or "bank").lower()
+        method = cells[method_at].strip().lower() or "bank"
         if method not in importing.METHODS:
             return None
-        out.update(applies_to=[], method=method)
+        out["applies_to"] = []
+        out["method"] = method
         return out
 
 
