@@ -167,3 +167,29 @@ def test_opening_and_closing_balances_equal_the_ledger_on_those_days(ok):
         opening = ok("--as-of", before, "report", "aging", "--format", "json").json()["ledger_balance"]
         closing = ok("--as-of", end, "report", "aging", "--format", "json").json()["ledger_balance"]
         assert (f["opening_ar"], f["closing_ar"]) == (opening, closing), (start, end)
+
+
+def test_plan_and_collections_count_promises_as_they_stood_that_day(ok):
+    """A report as of a day counts only the promises made by then, each superseded or not as it was then."""
+    ok("customer", "add", "Agent", "--terms", "net 30", "--rep", "wang")
+    ok("delivery", "add", "Agent", "200万", "--date", "2026-10-01")
+    ok("--as-of", "2026-11-10", "plan", "set", "Agent", "100万", "--month", "2026-11")
+    ok("--as-of", "2026-11-10", "promise", "add", "Agent", "60万", "--by", "2026-11-20")
+    # two days later the customer moves it: a new promise supersedes the first
+    ok("--as-of", "2026-11-12", "promise", "add", "Agent", "40万", "--by", "2026-11-28")
+
+    def promised(day):
+        r = ok("--as-of", day, "report", "plan", "--month", "2026-11", "--format", "json").json()
+        return [x["promised"] for x in r["rows"]]
+
+    assert promised("2026-11-10") == ["600000.00"]  # the first promise, not yet replaced
+    assert promised("2026-11-12") == ["400000.00"]  # the second one replaced it
+    # the month's keep rate counts the promises whose window had ended by the report's day, not by month end
+
+    def ended(day):
+        f = ok("--as-of", day, "report", "collections", "--month", "2026-11", "--format", "json").json()["figures"]
+        return f["promises_ended"], f["keep_rate_count"]
+
+    assert ended("2026-11-11")[0] == 0  # the first promise's window (to 11-20) was still running
+    assert ended("2026-11-25")[0] == 0  # it was replaced on 11-12; the second runs to 11-28
+    assert ended("2026-11-30") == (1, "0.00")  # the second ended unpaid

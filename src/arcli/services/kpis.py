@@ -83,10 +83,16 @@ def collections_report(
         paid_by_month = tx.monthly_entries("payment", trend_start, end, rep=rep)
         sales_by_month = tx.monthly_entries("delivery", trend_start, end, rep=rep)
         policy = load_policy(tx)
-        promise_rows = [r for r in tx.promises(rep=rep) if start <= r.by_date + dt.timedelta(days=r.grace_days) <= end]
+        # promises whose window ended in the period by the report's day, as they stood then
+        judged = min(end, ctx.today)
+        promise_rows = [
+            r
+            for r in tx.promises(rep=rep, as_of=judged)
+            if start <= r.by_date + dt.timedelta(days=r.grace_days) <= judged
+        ]
         payments: dict[int, list[tuple[dt.date, int]]] = {}
         if promise_rows:
-            for cid, d, amount in tx.payments_for(min(r.by_date for r in promise_rows), end):
+            for cid, d, amount in tx.payments_for(min(r.by_date for r in promise_rows), judged):
                 payments.setdefault(cid, []).append((d, amount))
         disputes = [d for d in tx.disputes_opened(start, end) if d.customer_id in customers]
 
@@ -98,7 +104,9 @@ def collections_report(
     for r in promise_rows:
         by_customer.setdefault(r.customer_id, []).append(r)
     for cid, rows in by_customer.items():
-        outcomes += rules.evaluate_promises([promise_of(r) for r in rows], payments.get(cid, []), end, policy.threshold)
+        outcomes += rules.evaluate_promises(
+            [promise_of(r) for r in rows], payments.get(cid, []), judged, policy.threshold
+        )
     keep_count, keep_amount = rules.keep_rate(outcomes)
 
     fd, od, col = total(fell), total(overdue_start), total(collected)

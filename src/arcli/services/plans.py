@@ -46,10 +46,10 @@ def plan_report(ctx: Context, month: str, *, rep: str | None = None) -> PlanRepo
         plans = tx.plans(month)
         collected = tx.entry_sums("payment", first, as_of) if as_of >= first else {}
         falling = tx.open_due_between(as_of, window, last) if window <= last else {}
-        promised_rows = tx.open_promised(window, last) if window <= last else []
+        promised_rows = tx.open_promised(window, last, as_of) if window <= last else []
         ids = {r.customer_id for r in promised_rows}
         rows_by: dict[int, list[Any]] = {}
-        for r in tx.promises():
+        for r in tx.promises(as_of=as_of):  # as they stood that day
             if r.customer_id in ids:
                 rows_by.setdefault(r.customer_id, []).append(r)
         paid_by: dict[int, list[tuple[dt.date, int]]] = {}

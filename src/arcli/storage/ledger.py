@@ -1467,10 +1467,12 @@ class Tx:
         q = select(PL.c.customer_id, PL.c.amount).where(PL.c.month == month)
         return {r[0]: int(r[1]) for r in self.conn.execute(q)}
 
-    def open_promised(self, start: dt.date, end: dt.date) -> list[Any]:
-        """Promises not superseded whose date falls in [start, end] (the caller evaluates what is still owed)."""
-        nxt = P.alias("nxt")
-        q = select(P).where(P.c.by_date >= start, P.c.by_date <= end, ~exists().where(nxt.c.supersedes_id == P.c.id))
+    def open_promised(self, start: dt.date, end: dt.date, as_of: dt.date | None = None) -> list[Any]:
+        """Promises not superseded whose date falls in [start, end] (the caller evaluates what is still owed); as
+        they stood on a day, if given (made by then, not superseded by a promise made by then)."""
+        q = select(P).where(P.c.by_date >= start, P.c.by_date <= end, ~_superseded(P, as_of))
+        if as_of is not None:
+            q = q.where(P.c.made_on <= as_of)
         return self.conn.execute(q).all()
 
     def open_due_between(self, as_of: dt.date, start: dt.date, end: dt.date) -> dict[int, int]:
