@@ -554,3 +554,19 @@ def test_the_direct_way_reads_rows_as_the_general_way(kind):
             way = reader._deliveries if kind == "deliveries" else reader._payments
             direct += way([*cells, ""]) is not None  # as __call__ gives it: a blank cell for absent fields
     assert 2 <= direct < len(cases)  # both ways were taken
+
+
+def test_a_delivery_ref_that_is_another_deliverys_instalment(ok, ar, db, tmp_path):
+    """Instalments are items REF#1, REF#2: a delivery whose own ref is one of them cannot be imported (its item
+    would have that ref too), whether the instalments are in the ledger already or earlier in the file."""
+    ok("customer", "add", "A", "--terms", "net 30")
+    split = [["ref", "customer", "date", "amount", "terms"], ["Z", "A", "2026-11-01", "100", "50% cod, 50% net 30"]]
+    ok("import", "deliveries", str(write(tmp_path / "z.csv", split, "utf-8")))
+    before = dump(db)
+    clash = [["ref", "customer", "date", "amount"], ["Z#2", "A", "2026-11-02", "100"]]
+    r = ar("import", "deliveries", str(write(tmp_path / "c.csv", clash, "utf-8")))
+    assert r.code == 1 and "an open item Z#2 exists already" in r.out and dump(db) == before
+    both = [["ref", "customer", "date", "amount", "terms"], ["Y", "A", "2026-11-01", "100", "50% cod, 50% net 30"]]
+    both.append(["Y#1", "A", "2026-11-02", "100", ""])
+    r = ar("import", "deliveries", str(write(tmp_path / "b.csv", both, "utf-8")))
+    assert r.code == 1 and "Y#1" in r.out and "Traceback" not in r.out + r.err and dump(db) == before

@@ -611,13 +611,18 @@ class _Poster:
             seen[ref] = key
             items = self._items(ref, f["date"], f["amount"], terms, due)
             planned.append((row, NewDelivery(ref, c.id, f["date"], f["amount"], terms, due, f["note"], items)))
-        taken = tx.item_refs_taken([item[0] for _, d in planned for item in d.items])
-        if taken:
+        # an item's ref is its delivery's (one item) or the delivery's ref and #n (instalments): a ref without
+        # "#" can only be taken by a delivery of that ref, which `existing` found; those with "#" are looked up,
+        # in the ledger (earlier batches included) and among this batch's rows before them
+        hashed = [item[0] for _, d in planned for item in d.items if "#" in item[0]]
+        if hashed:
+            taken = tx.item_refs_taken(hashed)
             kept = []
             for row, d in planned:
                 clash = next((item[0] for item in d.items if item[0] in taken), None)
                 if clash is None:
                     kept.append((row, d))
+                    taken.update(item[0] for item in d.items if "#" in item[0])
                 else:
                     self.fail(row, _("an open item {ref} exists already: choose another ref").format(ref=clash))
             planned = kept
