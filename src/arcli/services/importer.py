@@ -457,8 +457,8 @@ class _Poster:
         query), then inserted together; a row that names items, has no ref, or whose customer is unknown
         ends the run and takes the full path, so the order of the file is kept."""
         existing = self.tx.entries_by_refs("payment", [r.fields["ref"] for r in rows if r.fields["ref"]])
-        run: list[tuple[importing.Row, Customer, dict[str, Any]]] = []
-        seen: dict[str, dict[str, Any]] = {}
+        run: list[tuple[importing.Row, Customer]] = []
+        seen: dict[str, tuple[Any, ...]] = {}  # ref → (customer id, amount, date, method) of this batch's rows
         for row in rows:
             f = row.fields
             c = self.customer(f["customer"])
@@ -469,9 +469,9 @@ class _Poster:
                 if c is not None:
                     self.queues.pop(c.id, None)  # its open items changed outside the queue
                 continue
-            wanted = dict(customer_id=c.id, delta=-f["amount"], date=f["date"], method=f["method"], apply_spec=None)
             ref = f["ref"]
             if ref in existing:  # recorded already: the same fields are a no-op, others a conflict
+                wanted = dict(customer_id=c.id, delta=-f["amount"], date=f["date"], method=f["method"], apply_spec=None)
                 try:
                     entries.check_known("payment", ref, existing[ref], wanted, "--apply")
                 except RefConflict as e:
@@ -479,8 +479,9 @@ class _Poster:
                     continue
                 self.result.unchanged += 1
                 continue
+            key = (c.id, f["amount"], f["date"], f["method"])
             if ref in seen:
-                if seen[ref] != wanted:
+                if seen[ref] != key:
                     self.fail(
                         row,
                         _("payment {ref} appears twice in the file with different fields").format(ref=ref),
@@ -489,11 +490,11 @@ class _Poster:
                 else:
                     self.result.unchanged += 1
                 continue
-            seen[ref] = wanted
-            run.append((row, c, wanted))
+            seen[ref] = key
+            run.append((row, c))
         self._post_payments(run)
 
-    def _post_payments(self, run: list[tuple[importing.Row, Customer, dict[str, Any]]]) -> None:
+    def _post_payments(self, run: list[tuple[importing.Row, Customer]]) -> None:
         if not run:
             return
         ctx = self.ctx
@@ -502,21 +503,21 @@ class _Poster:
         # payment takes from there on, as allocate_fifo would. Read once per customer (a row posted on its own
         # drops its customer's queue).
         queues = self.queues
-        unknown = {c.id for _, c, _ in run} - queues.keys()
+        unknown = {c.id for _, c in run} - queues.keys()
         if unknown:
             loaded = self.tx.open_item_queues(list(unknown))
             for cid in unknown:
                 queues[cid] = [*loaded.get(cid, ((), (), ())), 0]
             self.reopened |= self.tx.customers_with_reopened_items(list(unknown))
         # a customer with an item a void reopened: its payments take the full path (dated around the void)
-        slow = [row for row, c, _ in run if c.id in self.reopened]
+        slow = [row for row, c in run if c.id in self.reopened]
         run = [entry for entry in run if entry[1].id not in self.reopened]
         payments: list[NewPayment] = []
         allocations: list[tuple[int, int, int, int]] = []  # (payment's n, item id, amount, delivery day)
         credit: list[int] = []
         paid_off: list[int] = []  # items this run paid in full
         part_paid: dict[int, int] = {}  # item id → what it still owes, for those paid in part
-        for row, c, _wanted in run:
+        for row, c in run:
             f = row.fields
             items, owed, delivered, n = queues[c.id]
             left = f["amount"]

@@ -1679,7 +1679,7 @@ class Tx:
         days: dict[str, int] = {}
         rows: Any
         if self.conn.dialect.name == "sqlite":  # a million rows: the driver's tuples, each day's text read once
-            rows = self.conn.exec_driver_sql(
+            rows = self.conn.connection.driver_connection.execute(  # this transaction's own connection
                 "SELECT customer_id, item_id, open, delivery_date FROM open_item"
                 " WHERE customer_id IN (SELECT value FROM json_each(?))"
                 " ORDER BY customer_id, due_date, delivery_date, item_id",
