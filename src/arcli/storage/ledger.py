@@ -471,8 +471,11 @@ class Tx:
         return self.conn.execute(q).first() is not None
 
     def next_number(self, table: str) -> int:
-        t = S if table == "sale" else E
-        return int(self.conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()) + 1
+        return self._last_id(S if table == "sale" else E) + 1
+
+    def _last_id(self, table: Any) -> int:
+        """The highest id in a table (0 if empty): a bulk writer holding the write lock numbers on from it."""
+        return int(self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
 
     def insert_entry(self, **fields: Any) -> int:
         new_id = self.conn.execute(insert(E).values(**sealed("entry", fields))).inserted_primary_key[0]
@@ -515,7 +518,7 @@ class Tx:
         names = self.SET_ASIDE.get(kind or "", ())
         if not names or rows < self.SET_ASIDE_ROWS:
             return
-        entries = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one())
+        entries = self._last_id(E)
         if rows * 2 < entries:
             return
         found = dict(
@@ -1408,7 +1411,7 @@ class Tx:
         index over most of the table costs a lookup per row)."""
         first = min(days)
         later = self.conn.execute(select(func.count()).select_from(E).where(E.c.date > first)).scalar_one()
-        everything = self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()
+        everything = self._last_id(E)
         out: list[dict[int, int]] = [{} for _ in days]
         if later * 4 > everything:
             who = (E.c.customer_id + 0).label("customer_id")  # grouped in memory, not by walking an index
@@ -1657,7 +1660,7 @@ class Tx:
         )
         self._after.clear()
         if self.conn.dialect.name == "sqlite":
-            first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
+            first = self._last_id(E) + 1
             ids = list(range(first, first + len(rows)))
             self._insert_many(E, [dict(sealed("entry", e), id=i) for i, e in zip(ids, rows, strict=True)])
             if self._balances_by_hand:
@@ -1742,8 +1745,8 @@ class Tx:
             "entry", dict(stamp, kind="delivery"), ("ref", "customer_id", "date", "delta", "terms", "due", "note")
         )
         seal_item = sealer("item", {}, ("entry_id", "customer_id", "seq", "ref", "delivery_date", "due_date", "amount"))
-        first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
-        item_id = int(self.conn.execute(select(func.coalesce(func.max(I.c.id), 0))).scalar_one())
+        first = self._last_id(E) + 1
+        item_id = self._last_id(I)
         entries, items, opened = [], [], []
         for entry_id, (ref, cid, date, amount, terms, due, note, its) in enumerate(rows, start=first):
             on = day(date)
@@ -1798,7 +1801,7 @@ class Tx:
         seal_entry = sealer(
             "entry", dict(stamp, kind="payment"), ("ref", "customer_id", "date", "delta", "method", "note")
         )
-        first = int(self.conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()) + 1
+        first = self._last_id(E) + 1
         entries = []
         for entry_id, (ref, cid, date, amount, method, note) in enumerate(rows, start=first):
             on = day(date)
