@@ -17,7 +17,7 @@ def q4(ok):
 
 
 def test_countback_dso_and_the_month_figures(q4):
-    r = q4("report", "collections", "--month", "2026-12", "--format", "json").json()
+    r = q4("--as-of", "2026-12-31", "report", "collections", "--month", "2026-12", "--format", "json").json()
     f = r["figures"]
     assert (r["from"], r["to"]) == ("2026-12-01", "2026-12-31")
     assert f["closing_ar"] == "12000000.00" and f["credit_sales"] == "5000000.00"
@@ -60,6 +60,19 @@ def test_write_off_leaves_aging_and_is_reported(q4, ar):
     assert ar("writeoff", "Big", "1", "--items", "OCT", "--reason", " ").code == 2
     q4("--as-of", "2026-12-31", "void", "writeoff", "W000005", "--reason", "recovered after all")
     assert q4("--as-of", "2026-12-31", "report", "aging", "--format", "json").json()["totals"]["total"] == "12000000.00"
+
+
+def test_a_period_not_yet_over_is_reported_up_to_today(q4, ar):
+    """The month-end review of a month still running covers it up to today, so the same report with --as-of
+    that day gives the same figures later, whatever was entered since; a month not begun is refused."""
+    mid = q4("--as-of", "2026-12-10", "report", "collections", "--month", "2026-12", "--format", "json").json()
+    assert (mid["from"], mid["to"]) == ("2026-12-01", "2026-12-10")
+    assert mid["figures"]["collected"] == "0.00"  # the 500万 payment is dated 12-20
+    q4("payment", "add", "Big", "1万", "--date", "2026-12-15")  # entered later, dated after the 10th
+    again = q4("--as-of", "2026-12-10", "report", "collections", "--month", "2026-12", "--format", "json").json()
+    assert again == mid
+    r = ar("--as-of", "2026-11-30", "report", "collections", "--month", "2026-12")
+    assert r.code == 2 and "after today (2026-11-30)" in r.err
 
 
 def test_period_input_is_checked(q4, ar):

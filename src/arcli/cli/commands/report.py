@@ -209,6 +209,9 @@ def collections(
     else:
         last = day(end, ctx, "--to") or c.today
         first = day(start, ctx, "--from") or last.replace(day=1)
+    if first > c.today:
+        raise InputError(_("the period starts {start}, after today ({today})").format(start=first, today=c.today))
+    last = min(last, c.today)  # a period not yet over is reported up to today: what --as-of will give again
     r = collections_report(c, first, last, by=by.value if by else None, rep=rep)
     if xlsx:
         figure_cols = [
