@@ -363,7 +363,7 @@ class Tx:
         #: recomputed once, before it commits (a command or an import may touch a customer many times)
         self.promises_stale: set[int] = set()
         self._after: dict[dt.date, bool] = {}  # entries_after, until an entry is written
-        self._days: dict[dt.date, str] = {}  # dates as text, for bulk writes
+        self._days: Any = None  # dates as text, for bulk writes: see _day_text
         self._aside: list[str] = []  # CREATE INDEX statements of the indexes a bulk write set aside
         self._balances_by_hand = False  # inside bulk(): the balance trigger is off, the writes add to balances
 
@@ -1859,18 +1859,13 @@ class Tx:
             names = ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date", "days_late"]
             self.conn.execute(insert(SI).from_select(names, q))
             self.conn.execute(O.delete().where(self._among(O.c.item_id, ids)))
-        if part_paid:
-            if self.conn.dialect.name == "sqlite":
-                self.conn.exec_driver_sql(
-                    "UPDATE open_item SET open = ? WHERE item_id = ?", [(v, k) for k, v in sorted(part_paid.items())]
-                )
-            else:
-                stmt = update(O).where(O.c.item_id == bindparam("i")).values(open=bindparam("v"))
-                self.conn.execute(stmt, [dict(i=k, v=v) for k, v in sorted(part_paid.items())])
+        if part_paid:  # a few per batch
+            stmt = update(O).where(O.c.item_id == bindparam("i")).values(open=bindparam("v"))
+            self.conn.execute(stmt, [dict(i=k, v=v) for k, v in sorted(part_paid.items())])
 
     def _day_text(self, day: dt.date) -> str:
-        """A date as SQLite stores it (ISO), converted once per distinct day for the whole transaction."""
-        text = self._days.get(day)
-        if text is None:
-            text = self._days[day] = day.isoformat()
-        return text
+        """A date as the date columns' bind processor writes it, converted once per distinct day for the whole
+        transaction (see :func:`_remembering`)."""
+        if self._days is None:
+            self._days = _remembering(E.c.date.type, self.conn.dialect)
+        return self._days(day)
