@@ -102,19 +102,13 @@ def sealer(table: str, fixed: Mapping[str, Any], varying: Sequence[str]) -> Call
             parts.append("%s")
         else:
             parts.append(_canon(fixed.get(c)).replace("%", "%%"))
-    if list(varying) != [c for c in SEALED[table] if c in varying]:
-        order = [SEALED[table].index(c) for c in varying]  # the template takes them in the table's order
-        rank = sorted(range(len(order)), key=order.__getitem__)
-        template = "\x1f".join(parts)
-
-        def reordered(*values: Any) -> int:
-            text = template % tuple(values[n] for n in rank)
-            return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
-
-        return reordered
     template = "\x1f".join(parts)
 
     def in_order(*values: Any) -> int:
         return int.from_bytes(blake2b((template % values).encode(), digest_size=8).digest(), "big", signed=True)
 
-    return in_order
+    if list(varying) == [c for c in SEALED[table] if c in varying]:
+        return in_order
+    order = [SEALED[table].index(c) for c in varying]  # the template takes them in the table's order
+    rank = sorted(range(len(order)), key=order.__getitem__)
+    return lambda *values: in_order(*(values[n] for n in rank))
