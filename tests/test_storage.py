@@ -76,16 +76,9 @@ def test_an_older_ledger_is_upgraded_on_open(tmp_path, ok, db, older):
 
 def take_back(db, revision: str) -> None:
     """Downgrade the ledger's schema to an older revision (as an older arcli left it)."""
-    from alembic import command
-
     url = db.url if isinstance(db, PgLedger) else f"sqlite:///{db}"
     eng = open_engine(url, create=False)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(engine_mod.__file__).parent / "migrations"))
-    with eng.connect().execution_options(ar_write=True) as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-        conn.commit()
+    engine_mod.migrate(eng, revision, down=True)
     eng.dispose()
     assert rows(db, "select version_num from alembic_version") == [(revision,)]
 
@@ -146,6 +139,63 @@ def test_schema_0009_backfills_the_money_counted_towards_promises(ok, db):
     ok("check")
     after = rows(db, "select promise_id, paid from promise_paid order by promise_id")
     assert after == [(1, 0), (2, 2_000_000), (3, 2_500_000), (4, 300_000)]  # the older promise is filled first
+
+
+def test_schema_0010_keeps_every_entry_and_what_guards_them(ok, ar, db):
+    """A ledger written at 0009 gets the entry table's cheaper checks when opened (on SQLite the table is built
+    again): every entry keeps its id, fields and seal, its triggers come back, an entry is still reversed at
+    most once, and the balance trigger still moves the balance."""
+
+    ok("customer", "add", "Hosp", "--terms", "net 30")
+    ok("delivery", "add", "Hosp", "1,000", "--date", "2026-09-01", "--ref", "D1")
+    ok("payment", "add", "Hosp", "400", "--date", "2026-10-01", "--ref", "P1")
+    ok("payment", "add", "Hosp", "50", "--date", "2026-10-02", "--ref", "P2")
+    ok("void", "payment", "P2", "--reason", "bounced", "--date", "2026-10-03")
+    pg = isinstance(db, PgLedger)
+    triggers = (
+        "select tgname from pg_trigger where tgrelid = 'entry'::regclass and not tgisinternal order by 1"
+        if pg
+        else "select name from sqlite_master where tbl_name = 'entry' and type = 'trigger' order by 1"
+    )
+    entries, before = rows(db, "select * from entry order by id"), rows(db, triggers)
+    assert len(before) == 3  # no update, no delete (no truncate), the balance
+    take_back(db, "0009")
+    ok("check")  # opening it upgrades it; seals, balances and derived tables all agree with the history
+    assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
+    assert rows(db, "select * from entry order by id") == entries
+    assert rows(db, triggers) == before
+    again = ar("void", "payment", "P2", "--reason", "twice", "--date", "2026-10-04")
+    assert again.code == 1 and "voided already" in again.err
+    ok("delivery", "add", "Hosp", "10", "--date", "2026-10-10", "--ref", "D2")
+    assert rows(db, "select balance from customer_balance") == [(61_000,)]
+    ok("check")
+
+
+@pytest.mark.sqlite_only("writes to the file with sqlite3")
+def test_schema_0010_guards_reversals_and_kinds_and_foreign_keys_after_the_rebuild(ok, db):
+    ok("customer", "add", "Hosp")
+    ok("payment", "add", "Hosp", "50", "--date", "2026-10-02", "--ref", "P2")
+    ok("void", "payment", "P2", "--reason", "bounced", "--date", "2026-10-03")
+    take_back(db, "0009")
+    eng = open_engine(f"sqlite:///{db}", create=False)
+    engine_mod.ensure_schema(eng)  # the upgrade builds the entry table again with foreign keys off ...
+    with eng.connect() as conn:  # ... and the pool's connection has them on again
+        assert conn.exec_driver_sql("pragma foreign_keys").scalar() == 1
+    eng.dispose()
+    con = sqlite3.connect(db, isolation_level=None)
+    assert con.execute("select count(*) from sqlite_master where name = 'entry_reverses'").fetchone() == (1,)
+    row = (
+        "insert into entry (kind, ref, customer_id, date, delta, reverses_id, created_at, command)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE constraint failed: entry\.reverses_id"):
+        con.execute(row, ("reversal", "X1", 1, "2026-10-05", 5000, 1, "2026-10-05 00:00:00", "t"))
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        con.execute(row, ("gift", "X2", 1, "2026-10-05", 5000, None, "2026-10-05 00:00:00", "t"))
+    con.execute("pragma foreign_keys = on")
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY constraint failed"):
+        con.execute(row, ("reversal", "X3", 1, "2026-10-05", 5000, 999, "2026-10-05 00:00:00", "t"))
+    con.close()
 
 
 @pytest.mark.sqlite_only("edits the file with sqlite3")

@@ -23,7 +23,7 @@ from arcli.domain.errors import ArError, InputError
 from arcli.i18n import _
 
 #: Every schema revision this arcli knows, oldest first. The last is the one it writes.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 15_000
 
@@ -219,13 +219,36 @@ def ensure_schema(engine: Engine, *, create: bool = True) -> None:
     migrate(engine, HEAD)
 
 
-def migrate(engine: Engine, revision: str) -> None:
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or with ``down``, downgrade) the ledger's schema to ``revision``, in one transaction.
+
+    On SQLite a migration may build a table again (0010 does ``entry``): the old table is dropped, which with
+    foreign keys enforced would count every row that points at it as a violation. So, as SQLite's own procedure
+    has it, enforcement is off for the migration's connection (the pragma takes effect only outside a
+    transaction: before it begins), ``PRAGMA foreign_key_check`` must find nothing before it commits, and
+    enforcement is back on before the connection returns to the pool."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.connect().execution_options(ar_write=True) as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-        conn.commit()
+        raw = conn.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, revision)
+            if raw is not None:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise ArError(
+                        _("cannot upgrade the ledger: a {table} row points at a missing {parent} row").format(
+                            table=broken[0], parent=broken[2]
+                        )
+                    )
+            conn.commit()
+        finally:
+            if raw is not None:
+                conn.rollback()
+                raw.execute("PRAGMA foreign_keys = ON")

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
     types,
 )
 
@@ -133,7 +134,7 @@ entry = Table(
     _ref("sale_id", "sale.id", null=True),
     _text("method"),  # payment: bank | cash | bill | offset
     _text("apply_spec"),  # payment: the --apply requests as given, for idempotency checks
-    _ref("reverses_id", "entry.id", null=True, unique=True),
+    _ref("reverses_id", "entry.id", null=True),  # unique among reversals: entry_reverses
     _text("reason"),  # reversal
     _text("note"),
     _stamp(),
@@ -141,7 +142,11 @@ entry = Table(
     _text("actor"),
     _fen("seal", null=True),  # storage/seal.py
     UniqueConstraint("kind", "ref", name="entry_kind_ref"),
-    CheckConstraint("kind IN ('delivery', 'payment', 'writeoff', 'reversal')", name="entry_kind"),
+    # not `kind IN (…)`: SQLite evaluates an IN list of more than two values through a temporary table it
+    # builds again for each row an INSERT is executed with (migration 0010)
+    CheckConstraint(
+        "kind = 'delivery' OR kind = 'payment' OR kind = 'writeoff' OR kind = 'reversal'", name="entry_kind"
+    ),
     CheckConstraint(
         "(kind = 'delivery' AND delta > 0) OR (kind IN ('payment', 'writeoff') AND delta < 0) "
         "OR (kind = 'reversal' AND delta <> 0)",
@@ -149,6 +154,14 @@ entry = Table(
     ),
     Index("entry_customer_date", "customer_id", "date"),
     Index("entry_date", "date", "delta"),  # covering: the ledger's balance as of a day reads the index alone
+    # an entry is reversed at most once; the index holds the reversals only, not a NULL for every other entry
+    Index(
+        "entry_reverses",
+        "reverses_id",
+        unique=True,
+        sqlite_where=text("reverses_id IS NOT NULL"),
+        postgresql_where=text("reverses_id IS NOT NULL"),
+    ),
 )
 
 item = Table(
