@@ -74,3 +74,14 @@ def test_a_command_with_options_does_not_import_pydantic(tmp_path):
     )
     assert "arcli.services.aging" in loaded and "arcli.services.collections" in loaded  # the commands ran
     assert not {m for m in loaded if m.split(".")[0] in ("pydantic", "pydantic_core", "sqlmodel")}
+
+
+def test_a_command_on_a_sqlite_ledger_loads_neither_postgresql_nor_the_migrations(tmp_path):
+    """Loading SQLAlchemy's PostgreSQL dialect costs about 40 ms: a table or index declared with a dialect
+    option (``postgresql_where=``) loads it at import; a ledger file already at the current schema needs no
+    migration tooling either."""
+    db = str(tmp_path / "l.db")
+    modules_after(["--db", db, "init"])
+    loaded = modules_after(["--db", db, "--as-of", "2026-11-23", "due", "today"])
+    assert "arcli.services.collections" in loaded and "sqlalchemy.dialects.sqlite" in loaded  # it ran on SQLite
+    assert not {m for m in loaded if m.startswith(("sqlalchemy.dialects.postgresql", "alembic", "psycopg"))}

@@ -198,6 +198,49 @@ def test_schema_0010_guards_reversals_and_kinds_and_foreign_keys_after_the_rebui
     con.close()
 
 
+@pytest.mark.sqlite_only("counts the steps of SQLite's virtual machine")
+def test_a_few_payments_credit_and_a_sale_deliveries_are_read_by_id_however_many_entries(ok, db, tmp_path):
+    """Recomputing the credit of a few payments (each `ar payment add`, each void, each import batch) and
+    summing a sale's deliveries (each delivery against a sale) read those rows only: the work does not grow
+    with the ledger. Before schema 0010 the second read every delivery ever recorded (1.4 s on a
+    million-delivery ledger)."""
+    from arcli.storage import Ledger
+
+    ok("customer", "add", "Hosp", "--terms", "net 30")
+    ok("sale", "add", "Hosp", "1000", "--ref", "S1", "--date", "2026-01-01")
+    ok("delivery", "add", "Hosp", "400", "--sale", "S1", "--ref", "D1", "--date", "2026-01-02")
+    ok("payment", "add", "Hosp", "500", "--ref", "P1", "--date", "2026-01-03")  # 100 of it is credit
+    ok("payment", "add", "Hosp", "50", "--ref", "P2", "--date", "2026-01-04")
+
+    def steps() -> int:
+        ledger = Ledger.open(f"sqlite:///{db}", create=False)
+        count = [0]
+        try:
+            with ledger.transaction(write=True) as tx:
+                payments = [r[0] for r in tx.conn.exec_driver_sql("select id from entry where ref in ('P1', 'P2')")]
+                sale = tx.conn.exec_driver_sql("select id from sale").scalar_one()
+                raw = tx.conn.connection.driver_connection
+                raw.set_progress_handler(lambda: count.__setitem__(0, count[0] + 1), 10)
+                tx.refresh_credit(payments)
+                assert tx.delivered_on_sale(sale) == 40_000
+                raw.set_progress_handler(None, 0)
+        finally:
+            ledger.close()
+        return count[0]
+
+    few = steps()
+    ok("customer", "add", "Other", "--terms", "net 30")
+    deliveries = "".join(f"X{n},Other,2026-02-01,3\n" for n in range(3000))
+    (tmp_path / "d.csv").write_text("ref,customer,date,amount\n" + deliveries)
+    ok("import", "deliveries", str(tmp_path / "d.csv"))
+    payments = "".join(f"Q{n},Other,2026-03-01,1,bank\nE{n},Other,2026-03-01,2,cash\n" for n in range(3000))
+    (tmp_path / "p.csv").write_text("ref,customer,date,amount,method\n" + payments)
+    ok("import", "payments", str(tmp_path / "p.csv"))
+    many = steps()
+    assert rows(db, "select count(*) from entry") == [(9_003,)]
+    assert many <= few + 5, (few, many)  # 9,000 more entries, the same work  # 6,000 more entries, about the same work
+
+
 @pytest.mark.sqlite_only("edits the file with sqlite3")
 def test_a_ledger_from_a_newer_arcli_is_refused(ok, ar, db):
     ok("customer", "add", "A")

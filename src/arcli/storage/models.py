@@ -29,7 +29,6 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    text,
     types,
 )
 
@@ -154,14 +153,11 @@ entry = Table(
     ),
     Index("entry_customer_date", "customer_id", "date"),
     Index("entry_date", "date", "delta"),  # covering: the ledger's balance as of a day reads the index alone
-    # an entry is reversed at most once; the index holds the reversals only, not a NULL for every other entry
-    Index(
-        "entry_reverses",
-        "reverses_id",
-        unique=True,
-        sqlite_where=text("reverses_id IS NOT NULL"),
-        postgresql_where=text("reverses_id IS NOT NULL"),
-    ),
+    # Partial indexes (migration 0010: "WHERE sale_id IS NOT NULL", "WHERE reverses_id IS NOT NULL"), hold only
+    # the few entries with a sale or reversed. Declared here without the WHERE: its dialect options would load
+    # both SQL dialects when the models are imported, 40 ms at every command's start; the rule is the same.
+    Index("entry_sale", "sale_id"),  # the deliveries against a sale
+    Index("entry_reverses", "reverses_id", unique=True),  # an entry is reversed at most once
 )
 
 item = Table(

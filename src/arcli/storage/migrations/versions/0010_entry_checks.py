@@ -1,4 +1,4 @@
-"""Cheaper checks on every entry written.
+"""Cheaper checks on every entry written; deliveries found by their sale.
 
 - ``entry_kind`` reads ``kind = 'delivery' OR kind = 'payment' OR …`` instead of ``kind IN (…)``: the same
   rule, but SQLite evaluates an IN list of more than two values through a small temporary table that it builds
@@ -7,6 +7,9 @@
 - The uniqueness of ``reverses_id`` (an entry is reversed at most once) is a partial unique index over the
   reversals only, instead of a UNIQUE constraint whose index held a NULL for every other entry (about 1 µs an
   entry written).
+- ``entry_sale``: the deliveries against a sale, by sale (a partial index: most deliveries have none). Before,
+  the quantity delivered on a sale read every delivery ever recorded (1.4 s on a million-delivery ledger, for
+  each delivery added against a sale).
 
 SQLite changes a table's constraints only by building the table again: the new ``entry`` is created, the rows
 copied with their ids and seals (the sealed columns do not change), the old table dropped and the new one
@@ -68,6 +71,7 @@ _COLUMNS = (
 )
 
 _PARTIAL = "CREATE UNIQUE INDEX entry_reverses ON entry (reverses_id) WHERE reverses_id IS NOT NULL"
+_SALE = "CREATE INDEX entry_sale ON entry (sale_id) WHERE sale_id IS NOT NULL"
 
 
 def _rebuild_sqlite(kind: str, unique: str) -> None:
@@ -84,7 +88,7 @@ def _rebuild_sqlite(kind: str, unique: str) -> None:
     op.execute("DROP TABLE entry")
     op.execute("ALTER TABLE entry_new RENAME TO entry")
     for name, sql in kept:
-        if name != "entry_reverses":
+        if name not in ("entry_reverses", "entry_sale"):
             op.execute(sql)
 
 
@@ -96,10 +100,12 @@ def upgrade() -> None:
     else:
         _rebuild_sqlite(KIND_OR, "")
     op.execute(_PARTIAL)
+    op.execute(_SALE)
 
 
 def downgrade() -> None:
     op.execute("DROP INDEX entry_reverses")
+    op.execute("DROP INDEX entry_sale")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("entry_kind", "entry", type_="check")
         op.create_check_constraint("entry_kind", "entry", sa.text(KIND_IN))
