@@ -160,7 +160,9 @@ def test_schema_0010_keeps_every_entry_and_what_guards_them(ok, ar, db):
     entries, before = rows(db, "select * from entry order by id"), rows(db, triggers)
     assert len(before) == 3  # no update, no delete (no truncate), the balance
     take_back(db, "0009")
-    ok("check")  # opening it upgrades it; seals, balances and derived tables all agree with the history
+    upgraded = ok("check")  # opening it upgrades it; seals, balances and derived tables agree with the history
+    assert upgraded.err.startswith(f"note: upgrading the ledger from schema 0009 to {HEAD} (once;")
+    assert upgraded.err.count("\n") == 1 and ok("check").err == ""  # said once, before it starts
     assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
     assert rows(db, "select * from entry order by id") == entries
     assert rows(db, triggers) == before

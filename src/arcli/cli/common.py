@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from arcli.cli import render
 from arcli.cli.render import Format
 from arcli.domain.dates import parse_date
 from arcli.domain.errors import InputError
@@ -33,7 +34,9 @@ def context(ctx: typer.Context, command: str = "", *, as_of: str | None = None):
 
     g = ctx.find_root().obj
     today = day(as_of, ctx, "--as-of") if as_of else g.today
-    return Context.create(g.db, g.database_url, today=today, now=g.now, command=command, actor=g.actor)
+    return Context.create(
+        g.db, g.database_url, today=today, now=g.now, command=command, actor=g.actor, notice=render.note
+    )
 
 
 def code_of(vocabulary: str, text: str, what: str) -> str:

@@ -231,6 +231,11 @@ def warn(message: str) -> None:
     sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
 
 
+def note(message: str) -> None:
+    """A line for people on stderr that is neither a warning nor an error (the pipe's stdout stays clean)."""
+    sys.stderr.write(_("note: {message}").format(message=message) + "\n")
+
+
 def _is_number(value: Any) -> bool:
     from decimal import Decimal, InvalidOperation
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from arcli.storage import Ledger, Tx, resolve_url
 
@@ -17,6 +17,7 @@ class Context:
     now: dt.datetime  # wall-clock time, only for audit timestamps (when an entry was written)
     command: str = ""  # the command that writes, recorded on each entry ("delivery add")
     actor: str | None = None  # who: AR_REP or the login name
+    notice: Callable[[str], None] | None = field(default=None, compare=False)  # a line for people (stderr)
 
     @classmethod
     def create(cls, db_path: str | None, database_url: str | None, **kw) -> Context:
@@ -30,7 +31,7 @@ def unit_of_work(ctx: Context, *, write: bool) -> Iterator[Tx]:
 
     A write creates the ledger if it does not exist yet; a read of a missing ledger is an error.
     """
-    ledger = Ledger.open(ctx.url, create=write)
+    ledger = Ledger.open(ctx.url, create=write, notice=ctx.notice)
     try:
         with ledger.transaction(write=write) as tx:
             yield tx

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
@@ -189,7 +190,7 @@ def schema_revision(engine: Engine) -> str | None:
         return row[0] if row else None
 
 
-def ensure_schema(engine: Engine, *, create: bool = True) -> None:
+def ensure_schema(engine: Engine, *, create: bool = True, notice: Callable[[str], None] | None = None) -> None:
     """Create or upgrade the schema to HEAD; refuse a ledger written by a newer arcli. Without ``create``, an
     empty server database is no ledger (as a missing file is not)."""
     try:
@@ -216,6 +217,11 @@ def ensure_schema(engine: Engine, *, create: bool = True) -> None:
                 "arcli to open it"
             ).format(current=current, HEAD=HEAD)
         )
+    if current is not None and notice is not None:  # an upgrade builds tables again: say so before it starts
+        notice(
+            _("upgrading the ledger from schema {current} to {HEAD} (once; a ledger of millions of entries takes "
+              "a minute)").format(current=current, HEAD=HEAD)
+        )  # fmt: skip
     migrate(engine, HEAD)
 
 

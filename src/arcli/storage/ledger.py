@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple
 
@@ -117,10 +117,11 @@ class Ledger:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, *, create: bool) -> Ledger:
+    def open(cls, url: str, *, create: bool, notice: Callable[[str], None] | None = None) -> Ledger:
+        """``notice``: told in a line before an older ledger's schema is upgraded (once; it may take a while)."""
         engine = open_engine(url, create=create)
         try:
-            ensure_schema(engine, create=create)
+            ensure_schema(engine, create=create, notice=notice)
         except BaseException:
             engine.dispose()
             raise
