@@ -173,6 +173,54 @@ def test_schema_0010_keeps_every_entry_and_what_guards_them(ok, ar, db):
     ok("check")
 
 
+def test_commands_opening_an_older_ledger_at_once_upgrade_it_once(ok, db):
+    """Four processes start on a ledger at 0009 at the same moment: each sees the old schema and sets out to
+    upgrade it; one does, the others wait for its lock, find the schema current and go on. All succeed."""
+    import os
+    import subprocess
+
+    from conftest import AR, ledger_env
+
+    ok("customer", "add", "Hosp", "--terms", "net 30")
+    ok("delivery", "add", "Hosp", "1,000", "--date", "2026-09-01", "--ref", "D1")
+    take_back(db, "0009")
+    env = {**os.environ, **ledger_env(db), "AR_TODAY": "2026-11-23"}
+    procs = [
+        subprocess.Popen(
+            [str(AR), "balance", "--format", "csv"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in procs]
+    assert [code for _out, _err, code in results] == [0, 0, 0, 0], [err for _out, err, _code in results]
+    assert all(b"1000.00" in out for out, _err, _code in results)
+    assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
+    ok("check")
+
+
+@pytest.mark.sqlite_only("holds the file's write lock with sqlite3")
+def test_a_command_waits_for_an_upgrade_longer_than_for_a_writer(ok, ar, db, monkeypatch):
+    """Another process upgrading a large ledger holds its write lock for longer than writers ever do (24 s for
+    two million entries): a command that finds the old schema waits for it (up to UPGRADE_WAIT_MS) instead of
+    failing after the writers' busy timeout, here shortened to 0.1 s while the lock is held for 1 s."""
+    import threading
+
+    ok("customer", "add", "Hosp")
+    take_back(db, "0009")
+    monkeypatch.setattr(engine_mod, "BUSY_TIMEOUT_MS", 100)
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.0, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        r = ar("balance", "--format", "csv")
+    finally:
+        release.join()
+        holder.close()
+    assert r.code == 0, r.err
+    assert rows(db, "select version_num from alembic_version") == [(HEAD,)]
+
+
 @pytest.mark.sqlite_only("writes to the file with sqlite3")
 def test_schema_0010_guards_reversals_and_kinds_and_foreign_keys_after_the_rebuild(ok, db):
     ok("customer", "add", "Hosp")

@@ -27,6 +27,8 @@ from arcli.i18n import _
 REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 15_000
+#: How long a command that finds an older ledger waits for another one upgrading it (see :func:`migrate`).
+UPGRADE_WAIT_MS = 600_000
 
 
 class LedgerMissing(ArError):
@@ -232,7 +234,11 @@ def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
     foreign keys enforced would count every row that points at it as a violation. So, as SQLite's own procedure
     has it, enforcement is off for the migration's connection (the pragma takes effect only outside a
     transaction: before it begins), ``PRAGMA foreign_key_check`` must find nothing before it commits, and
-    enforcement is back on before the connection returns to the pool."""
+    enforcement is back on before the connection returns to the pool.
+
+    Two commands that open an older ledger at once both set out to upgrade it: the second waits for the first
+    (up to :data:`UPGRADE_WAIT_MS`, not the writers' usual timeout: an upgrade that builds a table again takes
+    a while), then finds the schema current and does nothing."""
     from alembic import command
     from alembic.config import Config
 
@@ -242,9 +248,15 @@ def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
         raw = conn.connection.driver_connection if engine.dialect.name == "sqlite" else None
         if raw is not None:
             raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute(f"PRAGMA busy_timeout = {UPGRADE_WAIT_MS}")
         try:
             cfg.attributes["connection"] = conn
-            (command.downgrade if down else command.upgrade)(cfg, revision)
+            try:
+                (command.downgrade if down else command.upgrade)(cfg, revision)
+            except OperationalError as exc:
+                if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                    raise ArError(_("the ledger is busy: another arcli kept it locked too long; try again")) from None
+                raise
             if raw is not None:
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
                 if broken is not None:
@@ -258,3 +270,4 @@ def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
             if raw is not None:
                 conn.rollback()
                 raw.execute("PRAGMA foreign_keys = ON")
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
