@@ -153,9 +153,10 @@ entry = Table(
     ),
     Index("entry_customer_date", "customer_id", "date"),
     Index("entry_date", "date", "delta"),  # covering: the ledger's balance as of a day reads the index alone
-    # Partial indexes (migration 0010: "WHERE sale_id IS NOT NULL", "WHERE reverses_id IS NOT NULL"), hold only
-    # the few entries with a sale or reversed. Declared here without the WHERE: its dialect options would load
-    # both SQL dialects when the models are imported, 40 ms at every command's start; the rule is the same.
+    # Partial indexes: migration 0010 makes them "WHERE sale_id IS NOT NULL" and "WHERE reverses_id IS NOT NULL",
+    # so they hold only the few entries against a sale and the reversals. Declared here without the WHERE: its
+    # dialect options would load both SQL dialects when the models are imported, 40 ms at every command's
+    # start; the rule they enforce is the same.
     Index("entry_sale", "sale_id"),  # the deliveries against a sale
     Index("entry_reverses", "reverses_id", unique=True),  # an entry is reversed at most once
 )
