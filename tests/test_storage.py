@@ -288,7 +288,7 @@ def test_a_few_payments_credit_and_a_sale_deliveries_are_read_by_id_however_many
     ok("import", "payments", str(tmp_path / "p.csv"))
     many = steps()
     assert rows(db, "select count(*) from entry") == [(9_003,)]
-    assert many <= few + 5, (few, many)  # 9,000 more entries, the same work  # 6,000 more entries, about the same work
+    assert many <= few + 5, (few, many)  # 9,000 more entries, the same work
 
 
 @pytest.mark.sqlite_only("edits the file with sqlite3")

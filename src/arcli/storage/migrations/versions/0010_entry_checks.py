@@ -34,8 +34,9 @@ depends_on = None
 KIND_IN = "kind IN ('delivery', 'payment', 'writeoff', 'reversal')"
 KIND_OR = "kind = 'delivery' OR kind = 'payment' OR kind = 'writeoff' OR kind = 'reversal'"
 
-#: ``entry`` as the models had it at 0009, with ``constraints`` in place of its kind check and the
-#: uniqueness of reverses_id (the column order is the old table's: ``seal`` was added last by 0004).
+#: ``entry`` as the models had it at 0009, its kind check (``{kind}``) and the constraint making reverses_id
+#: unique (``{unique}``: 0009's, or none) filled in; the column order is the old table's (``seal`` was added last
+#: by 0004).
 _ENTRY = """CREATE TABLE entry_new (
     id INTEGER NOT NULL,
     kind VARCHAR NOT NULL,
@@ -79,17 +80,20 @@ def _rebuild_sqlite(kind: str, unique: str) -> None:
     if conn.exec_driver_sql("PRAGMA foreign_keys").scalar():  # pragma: no cover - the runner turns them off
         raise RuntimeError("schema 0010 builds the entry table again: run it with foreign keys off")
     # the indexes and triggers the table has now (not those of its constraints: they come with the new table)
-    kept = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'entry' AND type IN ('index', 'trigger')"
-        " AND sql IS NOT NULL ORDER BY type, name"
-    ).all()
+    kept = (
+        conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'entry' AND type IN ('index', 'trigger')"
+            " AND sql IS NOT NULL ORDER BY type, name"
+        )
+        .scalars()
+        .all()
+    )
     op.execute(_ENTRY.format(kind=kind, unique=unique))
     op.execute(f"INSERT INTO entry_new ({_COLUMNS}) SELECT {_COLUMNS} FROM entry")
     op.execute("DROP TABLE entry")
     op.execute("ALTER TABLE entry_new RENAME TO entry")
-    for name, sql in kept:
-        if name not in ("entry_reverses", "entry_sale"):
-            op.execute(sql)
+    for sql in kept:  # the partial indexes are made by upgrade() after this, dropped by downgrade() before it
+        op.execute(sql)
 
 
 def upgrade() -> None:
