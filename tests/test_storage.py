@@ -364,11 +364,12 @@ def test_a_file_that_is_not_a_ledger(ar, tmp_path):
 
 
 def test_a_templated_seal_is_the_rows_seal():
-    """The bulk writers seal from a template (sealer); it must give exactly what seal() gives for the row."""
+    """The bulk writers seal from a template (sealer), `ar check` from the values as stored (seal_of_stored):
+    both must give exactly what seal() gives for the row."""
     import datetime as dt
     import random
 
-    from arcli.storage.seal import NUL, SEALED, seal, sealer
+    from arcli.storage.seal import NUL, SEALED, seal, seal_of_stored, sealer
 
     rnd = random.Random(7)
     now = dt.datetime(2026, 11, 24, 4, 51, 17, 158642)
@@ -403,3 +404,6 @@ def test_a_templated_seal_is_the_rows_seal():
 
             values = [text(row[c]) for c in varying]
             assert sealer(table, fixed, varying)(*values) == seal(table, row)
+            # `ar check` on SQLite seals the columns as stored: dates and timestamps in their canonical text
+            stored = [row[c] if row[c] is None else text(row[c]) for c in columns]
+            assert seal_of_stored(stored) == seal(table, row)
