@@ -274,6 +274,36 @@ def ar_process(*args: str, env: dict[str, str] | None = None, **kw) -> subproces
     return subprocess.run([str(AR), *map(str, args)], capture_output=True, text=True, env=full_env, timeout=120, **kw)
 
 
+def on_a_terminal(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `ar ARGS…` in a fresh process whose stderr is a terminal (a pseudo-terminal read here) and stdout a
+    pipe: (exit code, stdout, what the terminal showed)."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    p = subprocess.Popen(
+        [str(AR), *args], stdout=subprocess.PIPE, stderr=slave, env={**os.environ, **env, "COLUMNS": "120"}
+    )
+    os.close(slave)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the process closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    out = p.stdout.read().decode()
+    p.stdout.close()
+    return p.wait(timeout=60), out, shown.decode(errors="replace")
+
+
 def dump(path) -> list[str]:
     """Every row of every table: two dumps are equal only if nothing was written."""
     if isinstance(path, PgLedger):

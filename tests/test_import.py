@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from arcli.cli import main
-from conftest import dump, rows
+from conftest import ar_process, dump, ledger_env, on_a_terminal, rows
 
 CUSTOMERS = [
     ["name", "code", "terms", "credit_limit", "rep"],
@@ -138,6 +138,16 @@ def test_a_large_import_sets_indexes_aside_and_builds_them_again(ok, ar, db, tmp
     bad = write(tmp_path / "bad.csv", [*DELIVERIES, ["X-1", "CH", "2026-10-40", "5", "", ""]], "utf-8")
     r = ar("--db", str(one), "import", "deliveries", str(bad))
     assert r.code != 0 and rows(one, indexes) == before and ledger_state(one) == states[1]
+
+
+def test_an_import_shows_its_progress_on_a_terminal_only(ok, db, tmp_path):
+    ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
+    code, out, shown = on_a_terminal("import", "deliveries", str(write(tmp_path / "d.csv", DELIVERIES, "utf-8")),
+                                     env=ledger_env(db))  # fmt: skip
+    assert code == 0 and "added 3" in out
+    assert "posting" in shown and "3/3" in shown  # rows posted of the rows in the file
+    again = ar_process("import", "deliveries", str(tmp_path / "d.csv"), env=ledger_env(db))
+    assert again.returncode == 0 and "unchanged 3" in again.stdout and again.stderr == ""
 
 
 def test_a_conflicting_ref_is_reported_and_nothing_is_written(ok, ar, db, tmp_path):

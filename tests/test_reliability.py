@@ -1,12 +1,13 @@
 """`ar check`, the audit trail, `ar history`, backup and restore, file permissions and the config file."""
 
+import datetime as dt
 import json
 import sqlite3
 import stat
 
 import pytest
 
-from conftest import dump, rows
+from conftest import ar_process, dump, ledger_env, on_a_terminal, rows
 
 
 @pytest.fixture
@@ -38,6 +39,49 @@ def test_a_sound_ledger_passes_every_check(ar, ok, db, books):
     assert report["counts"] == {"customer": 2, "entry": 8, "item": 3, "allocation": allocations}
     r = ok("check")
     assert r.out.startswith("ok: ") and "2 customers, 8 entries, 3 items" in r.out
+
+
+def test_check_shows_its_progress_on_a_terminal_only(ar, ok, db, books):
+    """`ar check` on a big ledger takes minutes: on a terminal a bar says which check runs; piped, nothing."""
+    from arcli.storage.integrity import CHECKS
+
+    code, out, shown = on_a_terminal("check", env=ledger_env(db))
+    assert code == 0 and out.startswith("ok: ")
+    for what, _check in CHECKS:
+        assert what in shown, what
+    assert "the aging buckets" in shown and "0:00:0" in shown  # and the time it has taken
+    piped = ar_process("check", env=ledger_env(db))
+    assert piped.returncode == 0 and piped.stdout == out and piped.stderr == ""
+
+
+@pytest.mark.sqlite_only("backups are SQLite files")
+def test_restore_shows_the_checks_of_the_backup_on_a_terminal(ok, db, books, tmp_path):
+    ok("backup", str(tmp_path / "b.db"))
+    code, out, shown = on_a_terminal("restore", str(tmp_path / "b.db"), "--force", env=ledger_env(db))
+    assert code == 0 and out.startswith("Restored ")
+    assert "checking the backup" in shown and "the seals of posted rows" in shown
+
+
+def test_check_counts_the_rows_it_reads_for_seals(ok, db, books, monkeypatch):
+    """The seals check (most of `ar check` on a big ledger) reports the rows read of all three posted tables."""
+    from arcli.services.check import check as run_check
+    from arcli.services.context import Context
+    from arcli.storage import integrity
+
+    monkeypatch.setattr(integrity, "EVERY", 2)
+    heard: list[tuple[int, int, str]] = []
+    url = db.url if hasattr(db, "url") else f"sqlite:///{db}"
+    report = run_check(
+        Context(url=url, today=dt.date(2026, 11, 23), now=dt.datetime.now(dt.UTC)),
+        lambda done, total, what: heard.append((done, total, what)),
+    )
+    assert report.ok
+    labels = list(dict.fromkeys(what for _d, _t, what in heard))
+    assert labels == [what for what, _check in integrity.CHECKS] + ["the aging buckets"]
+    sealed = [(d, t) for d, t, what in heard if what == "the seals of posted rows" and t]
+    rows_in_all = sum(report.counts[t] for t in ("entry", "item", "allocation"))
+    assert sealed[-1] == (rows_in_all, rows_in_all) and len(sealed) > 3
+    assert [d for d, _t in sealed] == sorted(d for d, _t in sealed)
 
 
 def raw(db, sql: str) -> None:

@@ -16,7 +16,7 @@ import enum
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,6 +234,33 @@ def warn(message: str) -> None:
 def note(message: str) -> None:
     """A line for people on stderr that is neither a warning nor an error (the pipe's stdout stays clean)."""
     sys.stderr.write(_("note: {message}").format(message=message) + "\n")
+
+
+def progress_bar(label: str, *, counts: bool = True) -> tuple[Callable[..., None] | None, Callable[[], None]]:
+    """A progress bar on stderr for long work, drawn only when stderr is a terminal (a pipe or a log gets
+    nothing; the bar is gone when the work ends): ``(tick, stop)``, ``tick`` None when nothing is drawn.
+    ``tick(done, total, what=None)``: ``total`` 0 while it is not known, ``what`` to say what is being done now
+    instead of ``label``; ``counts``: show "done/total" rather than a percentage."""
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        return None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    done_column = MofNCompleteColumn() if counts else TaskProgressColumn()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), done_column, TimeElapsedColumn(), console=err,
+                   transient=True)  # fmt: skip
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    shown = [label]
+
+    def tick(done: int, total: int, what: str | None = None) -> None:
+        description = what or label
+        # drawn at once when it says something new (a step can end before the next regular redraw)
+        bar.update(task, completed=done, total=total or None, description=description, refresh=description != shown[0])
+        shown[0] = description
+
+    return tick, bar.stop
 
 
 def _is_number(value: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -154,7 +155,9 @@ def backup(ctx: Context, target: str, *, force: bool) -> tuple[str, Path]:
     return describe(ctx.url), run(ctx.url, Path(target), force=force)
 
 
-def restore(ctx: Context, source: str, *, force: bool) -> tuple[str, Path]:
+def restore(
+    ctx: Context, source: str, *, force: bool, progress: Callable[[int, int, str], None] | None = None
+) -> tuple[str, Path]:
     from arcli.storage.backup import restore as run
 
-    return str(Path(source).expanduser().absolute()), run(ctx.url, Path(source), force=force)
+    return str(Path(source).expanduser().absolute()), run(ctx.url, Path(source), force=force, progress=progress)

@@ -3,6 +3,7 @@ the audit trail of one customer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +32,14 @@ class CheckReport:
         return not self.faults
 
 
-def check(ctx: Context) -> CheckReport:
-    """Run every check in one read transaction (a consistent snapshot while others write)."""
+def check(ctx: Context, progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
+    """Run every check in one read transaction (a consistent snapshot while others write); ``progress(done,
+    total, what)`` hears of each check as it starts and of the rows a long one has read (total 0: not known)."""
     report = CheckReport(describe(ctx.url))
     with unit_of_work(ctx, write=False) as tx:
-        report.faults += [Finding(f.check, f.message) for f in tx.faults()]
+        report.faults += [Finding(f.check, f.message) for f in tx.faults(progress)]
+        if progress is not None:
+            progress(0, 0, _("the aging buckets"))
         saved = tx.settings().get("aging.buckets")
         try:
             cuts = aging.parse_cutoffs(saved or ",".join(map(str, aging.DEFAULT_CUTOFFS)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from arcli.domain.errors import ArError, Conflict
@@ -136,22 +137,22 @@ def verify_copy(path: Path) -> None:
         conn.close()
 
 
-def _check(engine) -> None:
-    from arcli.storage.integrity import CHECKS
+def _check(engine, progress: Callable[[int, int, str], None] | None) -> None:
+    from arcli.storage.integrity import every_check
 
     with engine.connect() as conn:
-        for check in CHECKS:
-            for fault in check(conn):
-                raise ArError(
-                    _("the backup fails `ar check` ({check}: {message}); nothing restored").format(
-                        check=fault.check, message=fault.message
-                    )
+        for fault in every_check(conn, progress):
+            raise ArError(
+                _("the backup fails `ar check` ({check}: {message}); nothing restored").format(
+                    check=fault.check, message=fault.message
                 )
+            )
 
 
-def restore(url: str, source: Path, *, force: bool) -> Path:
+def restore(url: str, source: Path, *, force: bool, progress: Callable[[int, int, str], None] | None = None) -> Path:
     """Replace the ledger with the backup at ``source``, after every invariant of ``ar check`` passed on a
-    private copy of it (upgraded to this arcli's schema if it is older)."""
+    private copy of it (upgraded to this arcli's schema if it is older; progress: of the checks, see
+    ``integrity.every_check``)."""
     ledger = _sqlite_only(url)
     source = source.expanduser().absolute()
     if not source.is_file():
@@ -174,7 +175,7 @@ def restore(url: str, source: Path, *, force: bool) -> Path:
         engine = open_engine("sqlite:///" + str(work), create=False)
         try:
             ensure_schema(engine)  # an older backup is upgraded on the copy, never in place
-            _check(engine)
+            _check(engine, progress)
         finally:
             engine.dispose()
         if not ledger.exists():

@@ -8,15 +8,15 @@ counted towards promises is a sequential match (oldest promise first), not a sum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, String, bindparam, select, text
+from sqlalchemy import Date, String, bindparam, func, select, text
 from sqlalchemy.engine import Connection
 
 from arcli.domain.money import format_amount
-from arcli.i18n import _
+from arcli.i18n import N_, _
 from arcli.storage.models import allocation, entry, item
 from arcli.storage.seal import APPEND_ONLY, SEALED, seal, seal_of_stored
 
@@ -65,6 +65,18 @@ _SETTLED_CREDITS = f"""
     WHERE e.kind = 'payment' AND e.id NOT IN ({_REVERSED}) AND -e.delta - a.s <= 0 AND a.last > e.date"""
 
 
+#: How far a check is (rows done, rows in all), for a progress bar: each check takes one, most say nothing.
+Progress = Callable[[int, int], None]
+
+
+def quiet(done: int, total: int) -> None:
+    """Progress nobody watches."""
+
+
+#: Rows between two reports of a long check's progress.
+EVERY = 50_000
+
+
 def _rows(conn: Connection, sql: str, **params: Any) -> Iterator[Any]:
     yield from conn.execute(text(sql), params)
 
@@ -79,7 +91,7 @@ def _listed(check: str, rows: Iterator[Any], say: Callable[[Any], str]) -> Itera
         yield Fault(check, _("… and {value:,} more of the same kind").format(value=n - LIMIT))
 
 
-def database(conn: Connection) -> Iterator[Fault]:
+def database(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
     """The database's own checks: page structure and foreign keys (SQLite; PostgreSQL enforces both itself)."""
     if conn.dialect.name != "sqlite":
         return
@@ -95,7 +107,7 @@ def database(conn: Connection) -> Iterator[Fault]:
     )
 
 
-def guards(conn: Connection) -> Iterator[Fault]:
+def guards(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
     """The triggers that make posted tables append-only are all in place."""
     if conn.dialect.name == "sqlite":
         have = {r[0] for r in _rows(conn, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -120,7 +132,15 @@ class _Stored(NamedTuple):
     label: str
 
 
-def _stored_seals(conn: Connection, what: str) -> Iterator[_Stored]:
+def _counted(rows: Iterable[Any], at: Callable[[int], None]) -> Iterator[Any]:
+    """The rows, saying how many have gone by every :data:`EVERY`."""
+    for n, r in enumerate(rows, start=1):
+        yield r
+        if n % EVERY == 0:
+            at(n)
+
+
+def _stored_seals(conn: Connection, what: str, at: Callable[[int], None]) -> Iterator[_Stored]:
     """SQLite: the rows whose seal does not match their columns as stored (the canonical text :func:`seal`
     digests: no conversion to dates and timestamps and back, 4 million rows of a million-delivery ledger)."""
     cols = SEALED[what]
@@ -128,22 +148,31 @@ def _stored_seals(conn: Connection, what: str) -> Iterator[_Stored]:
     rows = conn.connection.driver_connection.execute(  # this transaction's own connection
         f"SELECT id, seal, {', '.join(cols)} FROM {what} ORDER BY id"
     )
-    for r in rows:
+    for r in _counted(rows, at):
         if r[1] is None or r[1] != seal_of_stored(r[2:]):
             yield _Stored(r[0], r[1], "→".join(str(r[2 + n]) for n in label))
 
 
-def seals(conn: Connection) -> Iterator[Fault]:
-    """Every posted row still has the content it was sealed with."""
-    for t, what in ((entry, "entry"), (item, "item"), (allocation, "allocation")):
+def seals(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
+    """Every posted row still has the content it was sealed with (progress: rows of the three tables read)."""
+    tables = ((entry, "entry"), (item, "item"), (allocation, "allocation"))
+    sizes = [int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t, _what in tables]
+    total = sum(sizes)
+    progress(0, total)
+    for n, (t, what) in enumerate(tables):
+        before = sum(sizes[:n])
+
+        def at(done: int, before: int = before) -> None:
+            progress(before + done, total)
+
         bad: Iterator[Any]
         if conn.dialect.name == "sqlite":
-            bad = _stored_seals(conn, what)
+            bad = _stored_seals(conn, what, at)
         else:
             label = t.c.ref if what != "allocation" else (t.c.payment_id.cast(String) + "→" + t.c.item_id.cast(String))
             cols = [t.c[c] for c in SEALED[what]]
             q = select(t.c.id, t.c.seal, label.label("label"), *cols).order_by(t.c.id)
-            rows = conn.execution_options(yield_per=20_000).execute(q)
+            rows = _counted(conn.execution_options(yield_per=20_000).execute(q), at)
             bad = (r for r in rows if r.seal is None or r.seal != seal(what, r._mapping))
         yield from _listed(
             "audit",
@@ -158,9 +187,10 @@ def seals(conn: Connection) -> Iterator[Fault]:
                 )
             ),
         )
+    progress(total, total)
 
 
-def allocations(conn: Connection) -> Iterator[Fault]:
+def allocations(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
     """Allocations point at a payment or write-off and an item of the same customer, within both amounts."""
     yield from _listed(
         "allocation",
@@ -248,7 +278,7 @@ def allocations(conn: Connection) -> Iterator[Fault]:
     )
 
 
-def entries(conn: Connection) -> Iterator[Fault]:
+def entries(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
     """Deliveries equal the sum of their items; reversals undo exactly one entry and all it allocated."""
     yield from _listed(
         "entry",
@@ -306,7 +336,7 @@ def entries(conn: Connection) -> Iterator[Fault]:
     )
 
 
-def balances(conn: Connection) -> Iterator[Fault]:
+def balances(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
     """Per customer: Σ entries (deliveries − payments − write-offs ± reversals) = what items owe − unapplied money."""
     yield from _listed(
         "balance",
@@ -334,7 +364,7 @@ def balances(conn: Connection) -> Iterator[Fault]:
     )
 
 
-def derived(conn: Connection) -> Iterator[Fault]:
+def derived(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
     """The tables kept current equal what the full history gives, row for row."""
     for table, key, expected in (
         ("open_item", "item_id", _OPEN_ITEMS),
@@ -366,7 +396,7 @@ def derived(conn: Connection) -> Iterator[Fault]:
         )
 
 
-def promises(conn: Connection) -> Iterator[Fault]:
+def promises(conn: Connection, progress: Progress = quiet) -> Iterator[Fault]:
     """``promise_paid`` equals the money the matching rule counts towards each promise from the posted payments
     (the rule is a sequential match, not a sum, so it runs here in Python over the customers with promises)."""
     import datetime as dt
@@ -419,16 +449,29 @@ def open_total(conn: Connection, as_of: Any) -> int:
     return int(conn.execute(text(sql).bindparams(bindparam("d", type_=Date)), {"d": as_of}).scalar_one())
 
 
-CHECKS: tuple[Callable[[Connection], Iterator[Fault]], ...] = (
-    database,
-    guards,
-    seals,
-    allocations,
-    entries,
-    balances,
-    derived,
-    promises,
+#: Every check, with what a progress bar says while it runs.
+CHECKS: tuple[tuple[str, Callable[[Connection, Progress], Iterator[Fault]]], ...] = (
+    (N_("the database's pages and foreign keys"), database),
+    (N_("the guard triggers"), guards),
+    (N_("the seals of posted rows"), seals),
+    (N_("allocations"), allocations),
+    (N_("deliveries, items and voids"), entries),
+    (N_("balances"), balances),
+    (N_("figures kept current"), derived),
+    (N_("promises kept current"), promises),
 )
+
+
+def every_check(conn: Connection, progress: Callable[[int, int, str], None] | None = None) -> Iterator[Fault]:
+    """The faults of every check in turn; ``progress(done, total, what)`` hears of each check as it starts (what:
+    its name, translated) and of the rows a long one has read (total 0: not known)."""
+    for what, check in CHECKS:
+        if progress is None:
+            yield from check(conn, quiet)
+            continue
+        label = _(what)
+        progress(0, 0, label)
+        yield from check(conn, lambda done, total, label=label: progress(done, total, label))
 
 
 def counts(conn: Connection) -> dict[str, int]:

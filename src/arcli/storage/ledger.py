@@ -1632,12 +1632,12 @@ class Tx:
         return rows[::-1] if limit else rows
 
     # -- integrity (`ar check`) ---------------------------------------------------------------------------
-    def faults(self) -> Iterator[Any]:
-        """Every invariant's faults (``integrity.Fault``), checked on the posted rows."""
+    def faults(self, progress: Callable[[int, int, str], None] | None = None) -> Iterator[Any]:
+        """Every invariant's faults (``integrity.Fault``), checked on the posted rows (progress: see
+        ``integrity.every_check``)."""
         from arcli.storage import integrity
 
-        for check in integrity.CHECKS:
-            yield from check(self.conn)
+        yield from integrity.every_check(self.conn, progress)
 
     def open_total_from_history(self, as_of: dt.date) -> int:
         from arcli.storage import integrity

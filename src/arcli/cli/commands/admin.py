@@ -8,7 +8,7 @@ import typer
 
 from arcli.cli.common import FormatOpt, context
 from arcli.cli.main import app
-from arcli.cli.render import Col, Format, emit, emit_csv, emit_json, say
+from arcli.cli.render import Col, Format, emit, emit_csv, emit_json, progress_bar, say
 from arcli.i18n import _, code
 
 
@@ -85,7 +85,11 @@ def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
     from arcli.services.check import check as run_check
 
-    report = run_check(context(ctx, "check"))
+    tick, stop = progress_bar(_("checking"), counts=False)
+    try:
+        report = run_check(context(ctx, "check"), tick)
+    finally:
+        stop()
     if fmt is Format.json:
         emit_json(
             {
@@ -197,5 +201,9 @@ def restore(
     """
     from arcli.services.admin import restore as run
 
-    source_path, ledger = run(context(ctx, "restore"), source, force=force)
+    tick, stop = progress_bar(_("checking the backup"), counts=False)
+    try:
+        source_path, ledger = run(context(ctx, "restore"), source, force=force, progress=tick)
+    finally:
+        stop()
     say(_("Restored {ledger} from {source_path}").format(ledger=ledger, source_path=source_path))

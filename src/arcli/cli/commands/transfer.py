@@ -10,7 +10,7 @@ import typer
 
 from arcli.cli.common import context
 from arcli.cli.main import app
-from arcli.cli.render import Col, print_table, say, table, warn
+from arcli.cli.render import Col, print_table, progress_bar, say, table, warn
 from arcli.domain.errors import ArError
 from arcli.i18n import _, code
 
@@ -22,24 +22,6 @@ class Kind(enum.StrEnum):
     payments = "payments"
     promises = "promises"
     writeoffs = "writeoffs"
-
-
-def _progress():
-    """A Rich progress bar on stderr for long files (only on a terminal); returns (callback, stop)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    err = Console(stderr=True)
-    if not err.is_terminal:
-        return None, lambda: None
-    bar = Progress(_("posting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
-    task = bar.add_task("import", total=None)
-    bar.start()
-
-    def tick(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
-
-    return tick, bar.stop
 
 
 @app.command("import")
@@ -71,7 +53,7 @@ def import_cmd(
     """Import a file: all of it or none of it, idempotent by ref, with a report of every bad row."""
     from arcli.services.importer import import_file
 
-    tick, stop = _progress()
+    tick, stop = progress_bar(_("posting"))
     try:
         r = import_file(
             context(ctx, f"import {kind.value}"),
