@@ -47,6 +47,31 @@ def test_promises_excuses_and_groups(q4):
     assert "Fell due (yellow) and collected (green)" in text
 
 
+def test_the_trend_counts_payments_by_month_not_write_offs_or_voids(q4):
+    """The 12-month trend and the period's countback DSO: payments by month (voided ones only from the void's
+    view: a payment voided by the report's last day is not counted), deliveries by month, write-offs in neither."""
+    q4("customer", "add", "Other", "--terms", "cod", "--rep", "li")
+    q4("--as-of", "2026-11-30", "payment", "add", "Big", "100万", "--date", "2026-11-30", "--ref", "NOVPAY")
+    q4("--as-of", "2026-12-10", "payment", "add", "Big", "50万", "--date", "2026-12-10", "--ref", "BOUNCED")
+    q4("--as-of", "2026-12-15", "void", "payment", "BOUNCED", "--reason", "bounced")
+    q4("--as-of", "2026-12-31", "writeoff", "Big", "10万", "--items", "NOV", "--reason", "damaged")
+    q4("delivery", "add", "Other", "7万", "--date", "2026-12-01", "--ref", "O1")
+    q4("payment", "add", "Other", "7万", "--date", "2026-12-02", "--ref", "O1PAY")
+
+    def trend(*args: str) -> dict[str, tuple[str, str]]:
+        r = q4("--as-of", "2026-12-31", "report", "collections", "--month", "2026-12", *args, "-f", "json").json()
+        return {m["month"]: (m["due"], m["collected"]) for m in r["trend"]}
+
+    t = trend()
+    assert len(t) == 12 and t["2026-01"] == ("0.00", "0.00")
+    assert t["2026-11"] == ("6000000.00", "1000000.00")  # OCT due 11-04 (O1 is cod: due 12-01)
+    assert t["2026-12"] == ("6070000.00", "5070000.00")  # NOV due 12-05 and O1; 500万 + O1PAY, not BOUNCED
+    assert trend("--rep", "li")["2026-12"] == ("70000.00", "70000.00")
+    # as of the day before the void, the bounced payment still counted
+    r = q4("--as-of", "2026-12-14", "report", "collections", "--from", "2026-12-01", "-f", "json").json()
+    assert {m["month"]: m["collected"] for m in r["trend"]}["2026-12"] == "570000.00"
+
+
 def test_write_off_leaves_aging_and_is_reported(q4, ar):
     q4("--as-of", "2026-12-31", "writeoff", "Big", "100万", "--items", "OCT", "--reason", "partly unrecoverable")
     aging = q4("--as-of", "2026-12-31", "report", "aging", "--format", "json").json()

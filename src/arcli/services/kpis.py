@@ -66,7 +66,8 @@ def collections_report(
     days = (end - start).days + 1
     before = start - dt.timedelta(days=1)
     with unit_of_work(ctx, write=False) as tx:
-        customers = {c.id: c for c in tx.list_customers(rep=rep)}
+        # id → (id, name, rep) of the customers reported on (whole records cost 0.5 s for 20,000 customers)
+        customers = {cid: c for cid, c in tx.customer_labels().items() if rep is None or c.rep == rep}
 
         def own(sums: dict[int, int]) -> dict[int, int]:  # the per-customer sums of the customers reported on
             return sums if rep is None else {k: v for k, v in sums.items() if k in customers}
@@ -80,8 +81,8 @@ def collections_report(
         current = own(tx.open_at(end, due_from=end))
         trend_start = (end + relativedelta(day=1)) - relativedelta(months=11)
         due_by_month = tx.monthly_due(trend_start, end, rep=rep)
-        paid_by_month = tx.monthly_entries("payment", trend_start, end, rep=rep)
-        sales_by_month = tx.monthly_entries("delivery", trend_start, end, rep=rep)
+        by_month = tx.monthly_entries(trend_start, end, rep=rep)
+        paid_by_month, sales_by_month = by_month["payment"], by_month["delivery"]
         policy = load_policy(tx)
         # promises whose window ended in the period by the report's day, as they stood then
         judged = min(end, ctx.today)

@@ -1423,9 +1423,8 @@ class Tx:
             return out
         now = {r[0]: int(r[1]) for r in self.conn.execute(select(CB.c.customer_id, CB.c.balance))}
         sums = [func.sum(case((E.c.date > day, E.c.delta), else_=0)) for day in days]
-        since = {r[0]: r[1:] for r in self.conn.execute(
-            select(E.c.customer_id, *sums).where(E.c.date > first).group_by(E.c.customer_id)
-        )}  # fmt: skip
+        who = (E.c.customer_id + 0).label("customer_id")  # the date index, not a walk of every customer's entries
+        since = {r[0]: r[1:] for r in self.conn.execute(select(who, *sums).where(E.c.date > first).group_by(who))}
         for n in range(len(days)):
             out[n] = {cid: balance - int(since[cid][n]) if cid in since else balance for cid, balance in now.items()}
         return out
@@ -1448,17 +1447,26 @@ class Tx:
             q = q.where(I.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
         return {r[0]: int(r[1]) for r in self.conn.execute(q)}
 
-    def monthly_entries(self, kind: str, start: dt.date, end: dt.date, *, rep: str | None = None) -> dict[str, int]:
-        """Σ amounts of one kind of entry by month ("YYYY-MM"), dated in [start, end], not voided by ``end``."""
-        month = func.substr(cast(E.c.date, String), 1, 7)
+    def monthly_entries(self, start: dt.date, end: dt.date, *, rep: str | None = None) -> dict[str, dict[str, int]]:
+        """Σ amounts of deliveries, payments and write-offs dated in [start, end] and not voided by ``end``: kind →
+        month ("YYYY-MM") → Σ. One pass over the period's entries in the date index's order, summed by day and
+        added up by month here (grouped by a month string, SQLite sorts every entry first: 1 s a kind for a year
+        of a million-delivery ledger, against 0.8 s for all three)."""
+        kinds = ("delivery", "payment", "writeoff")
         q = (
-            select(month, func.sum(func.abs(E.c.delta)))
-            .where(_kind_is(kind), E.c.date >= start, E.c.date <= end, ~_reversed_by(E.c.id, end))
-            .group_by(month)
+            select(E.c.date, *(func.sum(case((E.c.kind == k, func.abs(E.c.delta)), else_=0)) for k in kinds))
+            .where(E.c.date >= start, E.c.date <= end, ~_reversed_by(E.c.id, end))
+            .group_by(E.c.date)
         )
         if rep is not None:
             q = q.where(E.c.customer_id.in_(select(C.c.id).where(C.c.rep == rep)))
-        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+        out: dict[str, dict[str, int]] = {k: {} for k in kinds}
+        for r in self.conn.execute(q):
+            month = f"{r[0].year:04d}-{r[0].month:02d}"
+            for kind, amount in zip(kinds, r[1:], strict=True):
+                if amount:
+                    out[kind][month] = out[kind].get(month, 0) + int(amount)
+        return out
 
     # -- collection plans ----------------------------------------------------------------------------------
     def set_plan(self, customer_id: int, month: str, amount: int, when: dt.datetime, actor: str | None) -> None:
