@@ -34,6 +34,12 @@ def test_countback_dso_and_the_month_figures(q4):
     assert "countback" in r["formulas"]["countback_dso"] or "walk back" in r["formulas"]["countback_dso"]
 
 
+def test_counts_are_grouped_for_people():
+    from arcli.services.kpis import show
+
+    assert show(2992, "count") == "2,992" and show(1234567, "money") == "12,345.67"
+
+
 def test_promises_excuses_and_groups(q4):
     q4("--as-of", "2026-12-01", "promise", "add", "Big", "200万", "--by", "2026-12-10")
     q4("--as-of", "2026-12-12", "promise", "add", "Big", "500万", "--by", "2026-12-20")

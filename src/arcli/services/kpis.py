@@ -54,6 +54,8 @@ def show(value: Any, unit: str) -> str:
         return f"{value}%"
     if unit == "days":
         return _("{value} days").format(value=value)
+    if unit == "count":
+        return f"{value:,}"
     return str(value)
 
 
