@@ -121,6 +121,42 @@ def test_reads_do_not_create_a_ledger(ar, db, monkeypatch):
     assert not db.exists()
 
 
+def test_long_tables_for_people_stop_at_limit_and_say_so(hospital, tmp_path):
+    """Customers, promises, the plan and collections by customer: a table shows --limit rows (50 unless told)
+    and a line saying how many there are; JSON and CSV carry every row."""
+    ok = hospital
+    ok("customer", "add", "Zenith", "--terms", "cod")
+    ok("promise", "add", "CH", "5,000", "--by", "2026-11-30")
+    ok("promise", "add", "Greenfield", "1,000", "--by", "2026-11-28")
+    ok("plan", "set", "CH", "30,000")
+    ok("plan", "set", "Greenfield", "29,600")
+    said = "Showing the first 1 of 3 rows; --limit 0 shows all"
+    for args, total, first, second in (
+        (("customer", "list"), 3, "Greenfield", "Zenith"),  # by name
+        (("promise", "list"), 2, "Greenfield", "市第一人民医院"),  # by the day they fall due
+        (("report", "collections", "--by", "customer"), 2, "Greenfield", "市第一人民医院"),
+        (("report", "plan"), 2, "市第一人民医院", "Greenfield"),  # the largest gap first
+    ):
+        everything = ok(*args).out
+        assert first in everything and second in everything and "--limit 0" not in everything, args
+        short = ok(*args, "--limit", "1").out
+        assert first in short and second not in short, args
+        told = said.replace("of 3", f"of {total}")
+        assert (told.replace("rows;", "rows (totals: all);") if args[-1] == "plan" else told) in short, args
+        assert ok(*args, "--limit", "0").out == everything, args
+    assert len(ok("customer", "list", "--limit", "1", "-f", "json").json()) == 3
+    assert len(ok("promise", "list", "--limit", "1", "-f", "csv").out.splitlines()) == 3
+    assert len(ok("report", "plan", "--limit", "1", "-f", "json").json()["rows"]) == 2
+    assert len(ok("report", "collections", "--by", "customer", "--limit", "1", "-f", "json").json()["rows"]) == 2
+    # 50 unless told
+    many = tmp_path / "many.csv"
+    many.write_text("name,terms\n" + "".join(f"Shop {n:02d},cod\n" for n in range(60)), encoding="utf-8")
+    ok("import", "customers", str(many))
+    listed = ok("customer", "list").out
+    assert "Shop 48" in listed and "Shop 49" not in listed  # by name: Greenfield, then Shop 00 … Shop 48
+    assert "Showing the first 50 of 63 rows; --limit 0 shows all" in listed and "63 customers" in listed
+
+
 def test_rich_markup_in_names_is_printed_literally(ok):
     ok("customer", "add", "[bold]Evil[/] Co", "--terms", "cod")
     ok("delivery", "add", "[bold]Evil[/] Co", "10")

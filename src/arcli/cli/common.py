@@ -26,6 +26,12 @@ RefOpt = Annotated[
     typer.Option("--ref", metavar="REF", help="Your reference; also an idempotency key (same ref again = no-op)."),
 ]
 NoteOpt = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A free-text note.")]
+#: Rows of a long table for people unless --limit says otherwise (JSON, CSV and xlsx carry every row): Rich
+#: draws under two thousand rows a second, and a table of thousands is read by no one (`render.first_rows`).
+TABLE_ROWS = 50
+RowsOpt = Annotated[
+    int, typer.Option("--limit", min=0, help="Table rows to show (0: all). JSON, CSV and xlsx: every row.")
+]
 
 
 def context(ctx: typer.Context, command: str = "", *, as_of: str | None = None):

@@ -196,6 +196,21 @@ def table(
     return t
 
 
+def first_rows(
+    rows: Sequence[Any], limit: int, fmt: Format = Format.table, *, totals: bool = False
+) -> tuple[Sequence[Any], str | None]:
+    """The rows a table for people shows (the first ``limit``; 0: all) and, when some are left out, the line
+    that says so (``totals``: the table's totals count them all). JSON and CSV get every row."""
+    if fmt is not Format.table or not limit or len(rows) <= limit:
+        return rows, None
+    said = (
+        _("Showing the first {shown} of {total:,} rows (totals: all); --limit 0 shows all")
+        if totals
+        else _("Showing the first {shown} of {total:,} rows; --limit 0 shows all")
+    )
+    return rows[:limit], said.format(shown=limit, total=len(rows))
+
+
 def emit(
     fmt: Format,
     cols: Sequence[Col],

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from arcli.cli.common import FormatOpt, NoteOpt, RepFilterOpt, amount, code_of, context, day
+from arcli.cli.common import TABLE_ROWS, FormatOpt, NoteOpt, RepFilterOpt, RowsOpt, amount, code_of, context, day
 from arcli.cli.main import app
-from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
+from arcli.cli.render import Col, Format, emit, emit_json, first_rows, plain_rows, say
 from arcli.i18n import N_, _, code, ngettext
 from arcli.i18n import money as fa
 
@@ -111,6 +111,7 @@ def promise_list(
     ] = None,
     customer: CustomerOpt = None,
     rep: RepFilterOpt = None,
+    limit: RowsOpt = TABLE_ROWS,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Promises and how they stand today: open, kept, partly_kept, broken or superseded."""
@@ -118,8 +119,9 @@ def promise_list(
 
     status = code_of("promise", status, "--status") if status else None
     views = list_promises(context(ctx), status=status, customer=customer, rep=rep)
-    title = ngettext("{n} promise", "{n} promises", len(views)).format(n=len(views))
-    emit(fmt, PROMISE_COLS, [_promise_row(v) for v in views], title=title)
+    shown, caption = first_rows(views, limit, fmt)
+    title = ngettext("{n} promise", "{n} promises", len(views)).format(n=f"{len(views):,}")
+    emit(fmt, PROMISE_COLS, [_promise_row(v) for v in shown], title=title, caption=caption)
 
 
 @promise_app.command("show")

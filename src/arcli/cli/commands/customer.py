@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from arcli.cli.common import AsOfOpt, FormatOpt, NoteOpt, amount, context
+from arcli.cli.common import TABLE_ROWS, AsOfOpt, FormatOpt, NoteOpt, RowsOpt, amount, context
 from arcli.cli.main import app
-from arcli.cli.render import Col, Format, emit, emit_json, plain_rows, say
+from arcli.cli.render import Col, Format, emit, emit_json, first_rows, plain_rows, say
 from arcli.domain.collections import level_name
 from arcli.domain.terms import describe_terms
 from arcli.i18n import _, code, ngettext
@@ -72,12 +72,14 @@ def add(
 
 
 @customer_app.command("list")
-def list_(ctx: typer.Context, rep: RepOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """List customers."""
+def list_(ctx: typer.Context, rep: RepOpt = None, limit: RowsOpt = TABLE_ROWS, fmt: FormatOpt = Format.table) -> None:
+    """List customers, by name."""
     from arcli.services.customers import list_customers
 
-    rows = [_row(c) for c in list_customers(context(ctx), rep=rep)]
-    emit(fmt, CUSTOMER_COLS, rows, title=ngettext("{n} customer", "{n} customers", len(rows)).format(n=len(rows)))
+    everyone = list_customers(context(ctx), rep=rep)
+    shown, caption = first_rows(everyone, limit, fmt)
+    title = ngettext("{n} customer", "{n} customers", len(everyone)).format(n=f"{len(everyone):,}")
+    emit(fmt, CUSTOMER_COLS, [_row(c) for c in shown], title=title, caption=caption)
 
 
 @customer_app.command("show")

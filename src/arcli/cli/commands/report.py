@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from arcli.cli.common import AsOfOpt, ForceOpt, FormatOpt, RepFilterOpt, XlsxOpt, context, day
+from arcli.cli.common import TABLE_ROWS, AsOfOpt, ForceOpt, FormatOpt, RepFilterOpt, RowsOpt, XlsxOpt, context, day
 from arcli.cli.main import app
 from arcli.cli.render import (
     Col,
@@ -19,6 +19,7 @@ from arcli.cli.render import (
     console,
     emit_csv,
     emit_json,
+    first_rows,
     plain_rows,
     print_table,
     say,
@@ -193,6 +194,7 @@ def collections(
     by: Annotated[Group | None, typer.Option("--by", help="Also one row per rep or customer.")] = None,
     rep: RepFilterOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show each figure's formula and inputs.")] = False,
+    limit: RowsOpt = TABLE_ROWS,
     fmt: FormatOpt = Format.table,
     xlsx: XlsxOpt = None,
     force: ForceOpt = False,
@@ -313,11 +315,12 @@ def collections(
         t.add_row(*cells, *([Text(f.formula)] if explain else []))
     out.print(t)
     if r.rows:
+        shown, left_out = first_rows(r.rows, limit)
         rows = [
             {**row, "collection_rate": str(row["collection_rate"] or _("n/a")), "dso": str(row["dso"] or _("n/a"))}
-            for row in r.rows
+            for row in shown
         ]
-        print_table(table(group_cols, rows, title=_by(by.value)))
+        print_table(table(group_cols, rows, title=_by(by.value), caption=left_out))
     if r.excuses:
         raised = ", ".join(f"{code('reason', e['reason'])} {e['count']}" for e in r.excuses)
         out.print(Text(_("Excuses raised: {excuses}").format(excuses=raised)))
@@ -380,6 +383,7 @@ def plan_report_cmd(
         str | None, typer.Option("--month", metavar="YYYY-MM", help="The month (default: this one).")
     ] = None,
     rep: RepFilterOpt = None,
+    limit: RowsOpt = TABLE_ROWS,
     fmt: FormatOpt = Format.table,
     xlsx: XlsxOpt = None,
     force: ForceOpt = False,
@@ -411,13 +415,15 @@ def plan_report_cmd(
     if fmt is Format.csv:
         emit_csv(PLAN_COLS, r.rows)
         return
+    shown, left_out = first_rows(r.rows, limit, totals=True)
+    caption = _("coming = the larger of promised and falling due by month end; gap = plan − collected − coming")
     print_table(
         table(
             PLAN_COLS,
-            r.rows,
+            shown,
             title=_("Collection plan {month}, as of {day}").format(month=r.month, day=r.as_of),
             totals={**r.totals, "customer": _("TOTAL")},
-            caption=_("coming = the larger of promised and falling due by month end; gap = plan − collected − coming"),
+            caption=caption + (f"\n{left_out}" if left_out else ""),
         )
     )
     print_table(table(rep_cols, r.reps, title=_("Per rep")))
