@@ -298,6 +298,9 @@ def test_export_then_import_reproduces_the_ledger(ok, ar, db, tmp_path, monkeypa
         ("promise", "list", "--format", "json"),
     ]
     before = [ok(*v).json() for v in views]
+    from arcli.storage.ledger import Tx
+
+    monkeypatch.setattr(Tx, "EXPORT_PAGE", 2)  # read in pages of 2 (a payment's allocations are read per page)
     out = tmp_path / "export"
     r = ok("export", "ledger", str(out), "--format", form)
     assert "Exported 2 customers, 1 sales, 4 deliveries, 3 payments, 1 writeoffs, 1 promises" in r.out
@@ -318,6 +321,21 @@ def test_export_then_import_reproduces_the_ledger(ok, ar, db, tmp_path, monkeypa
         (p["customer"], p["amount"], p["status"], p["paid"]) for p in before[3]
     ]
     assert rows(copy, "select name from customer order by name") == [("=Evil Co",), ("Lotus",)]
+
+
+def test_a_sheet_too_long_for_excel_is_refused_in_one_line(ok, ar, db, tmp_path, monkeypatch):
+    from arcli.cli import render
+
+    ok("customer", "add", "A", "--terms", "net 30")
+    for n in range(3):
+        ok("delivery", "add", "A", "100", "--ref", f"D{n}", "--date", "2026-11-01")
+    monkeypatch.setattr(render, "EXCEL_ROWS", 3)  # an Excel sheet holds 1,048,576 rows: here, 3
+    r = ar("export", "ledger", str(tmp_path / "x"), "--format", "xlsx")
+    assert r.code == 1 and r.err == (
+        "error: deliveries: 4 rows are more than an Excel sheet holds (3); write CSV instead\n"
+    )
+    assert not (tmp_path / "x").exists()  # nothing written
+    assert "Exported 1 customers, 0 sales, 3 deliveries" in ok("export", "ledger", str(tmp_path / "c")).out
 
 
 def test_a_ref_twice_in_one_file(ok, ar, db, tmp_path):

@@ -295,6 +295,23 @@ class Sheet:
     totals: dict[str, Any] | None = None
 
 
+#: Rows of an Excel sheet (2^20)
+EXCEL_ROWS = 1_048_576
+
+
+def fits_excel(sheet: Sheet) -> None:
+    """Refuse, in one line, a sheet with more rows than Excel holds."""
+    from arcli.domain.errors import ArError
+
+    rows = len(sheet.rows) + 1 + (sheet.totals is not None)  # with the header (and the totals)
+    if rows > EXCEL_ROWS:
+        raise ArError(
+            _("{sheet}: {rows:,} rows are more than an Excel sheet holds ({most:,}); write CSV instead").format(
+                sheet=sheet.title, rows=rows, most=EXCEL_ROWS
+            )
+        )
+
+
 def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False, for_people: bool = True) -> str:
     """Write a formatted workbook atomically (a temporary file renamed into place); refuse to overwrite
     without ``force``. Amounts are numbers with two decimals and thousands separators, dates are dates, the
@@ -317,6 +334,8 @@ def write_xlsx(path: str, sheets: Sequence[Sheet], *, force: bool = False, for_p
         raise ArError(_("{path} exists: add --force to replace it").format(path=target))
     if not target.parent.is_dir():
         raise ArError(_("no folder {folder} to write {name} in").format(folder=target.parent, name=target.name))
+    for sheet in sheets:
+        fits_excel(sheet)
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:

@@ -8,6 +8,8 @@ grace days, contacts, disputes, holds, plans and settings.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from arcli.domain.money import format_amount
@@ -32,11 +34,13 @@ def _applied(parts: list[tuple[str, int]]) -> str:
     return ";".join(f"{ref}={_money(amount)}" for ref, amount in parts)
 
 
-def export_ledger(ctx: Context) -> dict[str, list[dict[str, Any]]]:
-    """{kind: rows} in canonical columns, text values, import order."""
+@contextmanager
+def exporting(ctx: Context) -> Iterator[dict[str, Iterable[dict[str, Any]]]]:
+    """{kind: rows} in canonical columns, text values, import order, read in one transaction (a consistent
+    snapshot while others write). The deliveries, payments and write-offs are streamed: read them inside the
+    ``with``, once."""
     with unit_of_work(ctx, write=False) as tx:
-        applied = tx.export_allocations()
-        out: dict[str, list[dict[str, Any]]] = {
+        yield {
             "customers": [
                 {
                     "name": c.name,
@@ -60,7 +64,7 @@ def export_ledger(ctx: Context) -> dict[str, list[dict[str, Any]]]:
                 }
                 for r in tx.export_sales()
             ],
-            "deliveries": [
+            "deliveries": (
                 {
                     "ref": r.ref,
                     "customer": r.customer,
@@ -71,31 +75,31 @@ def export_ledger(ctx: Context) -> dict[str, list[dict[str, Any]]]:
                     "sale": r.sale_ref,
                     "note": r.note,
                 }
-                for r in tx.export_entries("delivery")
-            ],
-            "payments": [
+                for r, _applied_to in tx.export_entries("delivery")
+            ),
+            "payments": (
                 {
                     "ref": r.ref,
                     "customer": r.customer,
                     "date": r.date.isoformat(),
                     "amount": _money(-r.delta),
                     "method": r.method,
-                    "applies_to": _applied(applied.get(r.id, [])),
+                    "applies_to": _applied(applied),
                     "note": r.note,
                 }
-                for r in tx.export_entries("payment")
-            ],
-            "writeoffs": [
+                for r, applied in tx.export_entries("payment")
+            ),
+            "writeoffs": (
                 {
                     "ref": r.ref,
                     "customer": r.customer,
                     "date": r.date.isoformat(),
                     "amount": _money(-r.delta),
-                    "applies_to": _applied(applied.get(r.id, [])),
+                    "applies_to": _applied(applied),
                     "note": r.reason,
                 }
-                for r in tx.export_entries("writeoff")
-            ],
+                for r, applied in tx.export_entries("writeoff")
+            ),
             "promises": [
                 {
                     "customer": r.customer,
@@ -108,4 +112,3 @@ def export_ledger(ctx: Context) -> dict[str, list[dict[str, Any]]]:
                 if not r.superseded
             ],
         }
-    return out

@@ -1498,26 +1498,39 @@ class Tx:
         return {r[0]: int(r[1]) for r in self.conn.execute(q)}
 
     # -- export ----------------------------------------------------------------------------------------------
+    #: Rows an export reads at a time: its memory stays the same whatever the ledger's size.
+    EXPORT_PAGE = 5_000
+
     def export_sales(self) -> list[Any]:
         q = select(S, C.c.name.label("customer")).join(C, C.c.id == S.c.customer_id).order_by(S.c.date, S.c.id)
         return self.conn.execute(q).all()
 
-    def export_entries(self, kind: str) -> list[Any]:
-        """Entries of a kind that stand (not voided), oldest first, with the customer's name and the sale ref."""
+    def export_entries(self, kind: str) -> Iterator[tuple[Any, list[tuple[str, int]]]]:
+        """Entries of a kind that stand (not voided), oldest first, with the customer's name and the sale ref,
+        each with what it stands applied to (a payment's or write-off's items: (item ref, net amount) in applied
+        order). Streamed: a page of entries at a time, and the allocations of that page."""
         q = (
-            select(E, C.c.name.label("customer"), S.c.ref.label("sale_ref"))
+            select(
+                E.c.id, E.c.ref, E.c.date, E.c.delta, E.c.terms, E.c.due, E.c.method, E.c.reason, E.c.note,
+                C.c.name.label("customer"), S.c.ref.label("sale_ref"),
+            )
             .join(C, C.c.id == E.c.customer_id)
             .outerjoin(S, S.c.id == E.c.sale_id)
             .where(E.c.kind == kind, ~_reversed_by(E.c.id, None))
             .order_by(E.c.date, E.c.id)
-        )
-        return self.conn.execute(q).all()
+        )  # fmt: skip
+        pages = self.conn.execution_options(yield_per=self.EXPORT_PAGE).execute(q).partitions()
+        for page in pages:
+            applied = self._applied_to([r.id for r in page]) if kind != "delivery" else {}
+            for r in page:
+                yield r, applied.get(r.id, [])
 
-    def export_allocations(self) -> dict[int, list[tuple[str, int]]]:
+    def _applied_to(self, payment_ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
         """Per payment or write-off: the items it stands applied to, with the net amount, in applied order."""
         q = (
             select(A.c.payment_id, I.c.ref, func.sum(A.c.amount).label("amount"), func.min(A.c.id).label("first"))
             .join(I, I.c.id == A.c.item_id)
+            .where(self._among(A.c.payment_id, payment_ids))
             .group_by(A.c.payment_id, I.c.ref)
         )
         sub = q.subquery()

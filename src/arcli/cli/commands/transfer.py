@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import enum
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from arcli.cli.common import context
 from arcli.cli.main import app
-from arcli.cli.render import Col, print_table, progress_bar, say, table, warn
+from arcli.cli.render import Col, csv_safe_text, print_table, progress_bar, say, table, warn
 from arcli.domain.errors import ArError
+from arcli.domain.importing import FORMULA_STARTS
 from arcli.i18n import _, code
 
 
@@ -138,6 +141,36 @@ class FileFormat(enum.StrEnum):
     xlsx = "xlsx"
 
 
+#: What a text must start with to need csv_safe_text: a formula's first character, or an apostrophe before one
+_RISKY = frozenset("".join(FORMULA_STARTS) + "'")
+
+
+def _cell(value: str | None) -> str:
+    """An export's text value as a CSV cell (a million rows: only a text that may need it goes through
+    ``csv_safe_text``)."""
+    if value is None:
+        return ""
+    return csv_safe_text(value) if value[:1] in _RISKY else value
+
+
+def _write_csv(path: Path, headers: list[str], rows: Iterable[dict[str, str | None]]) -> int:
+    """Write an export file row by row (a million take no memory), in place only when whole; the rows written."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    n = 0
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh, lineterminator="\r\n")
+            w.writerow(headers)
+            for r in rows:
+                w.writerow([_cell(r.get(h)) for h in headers])
+                n += 1
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
 @export_app.command("ledger")
 def export_ledger_cmd(
     ctx: typer.Context,
@@ -146,36 +179,36 @@ def export_ledger_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace files that exist.")] = False,
 ) -> None:
     """Write every customer, sale, delivery, payment, write-off and promise as import files (re-importable)."""
-    from pathlib import Path
+    from arcli.cli.render import Sheet, fits_excel, write_xlsx
+    from arcli.services.exporter import HEADERS, ORDER, exporting
 
-    from arcli.cli.render import Sheet, csv_safe_text, write_xlsx
-    from arcli.services.exporter import HEADERS, ORDER, export_ledger
-
-    data = export_ledger(context(ctx))
     target = Path(folder).expanduser()
     paths = {k: target / f"{k}.{fmt.value}" for k in ORDER}
-    clash = [str(p) for p in paths.values() if p.exists()]
-    if clash and not force:
-        raise ArError(
-            _("{value} exists: add --force to replace the export in {target}").format(value=clash[0], target=target)
-        )
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ArError(_("cannot create {target}: {strerror}").format(target=target, strerror=exc.strerror)) from None
-    for kind in ORDER:
-        rows = data[kind]
-        if fmt is FileFormat.xlsx:
-            sheet = Sheet(kind, [Col(h, h) for h in HEADERS[kind]], rows)
-            write_xlsx(str(paths[kind]), [sheet], force=True, for_people=False)  # headers are import fields
-            continue
-        tmp = paths[kind].with_name(f".{paths[kind].name}.tmp")
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh, lineterminator="\r\n")
-            w.writerow(HEADERS[kind])
-            for r in rows:
-                w.writerow([csv_safe_text(r.get(h)) for h in HEADERS[kind]])
-        tmp.replace(paths[kind])
-    counts = _(", ").join(f"{len(data[k]):,} {code('import', k)}" for k in ORDER)
+    written: dict[str, int] = {}
+    with exporting(context(ctx)) as data:  # a missing ledger is said first
+        clash = [str(p) for p in paths.values() if p.exists()]
+        if clash and not force:
+            raise ArError(
+                _("{value} exists: add --force to replace the export in {target}").format(value=clash[0], target=target)
+            )
+        sheets = None
+        if fmt is FileFormat.xlsx:  # a workbook is made in memory: every sheet is checked before one is written
+            sheets = {k: Sheet(k, [Col(h, h) for h in HEADERS[k]], list(data[k])) for k in ORDER}
+            for sheet in sheets.values():
+                fits_excel(sheet)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArError(
+                _("cannot create {target}: {strerror}").format(target=target, strerror=exc.strerror)
+            ) from None
+        if sheets is not None:
+            for kind, sheet in sheets.items():
+                write_xlsx(str(paths[kind]), [sheet], force=True, for_people=False)  # headers are import fields
+                written[kind] = len(sheet.rows)
+        else:
+            for kind in ORDER:
+                written[kind] = _write_csv(paths[kind], HEADERS[kind], data[kind])
+    counts = _(", ").join(f"{written[k]:,} {code('import', k)}" for k in ORDER)
     say(_("Exported {counts} to {target}").format(counts=counts, target=target))
     say(_("Re-import in this order: {commands}").format(commands="; ".join(f"ar import {k} {paths[k]}" for k in ORDER)))
