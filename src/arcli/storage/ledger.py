@@ -180,6 +180,10 @@ def _first_line(exc: BaseException | None) -> str:
     return (str(exc) or type(exc).__name__).splitlines()[0] if exc else "unknown error"
 
 
+#: The columns of a customer's record (not when it was created: reading 20,000 timestamps cost 0.2 s)
+_CUSTOMER = (C.c.id, C.c.name, C.c.code, C.c.terms, C.c.credit_limit, C.c.rep, C.c.phone, C.c.note)
+
+
 def _customer(row: Any) -> CustomerRecord:
     return CustomerRecord(
         id=row.id,
@@ -402,14 +406,16 @@ class Tx:
 
     # -- customers ---------------------------------------------------------------------------------------
     def customer_by_key(self, key: str) -> CustomerRecord | None:
-        row = self.conn.execute(select(C).where(C.c.name == key)).first()
+        row = self.conn.execute(select(*_CUSTOMER).where(C.c.name == key)).first()
         if row is None:
-            row = self.conn.execute(select(C).where(C.c.code == key)).first()
+            row = self.conn.execute(select(*_CUSTOMER).where(C.c.code == key)).first()
         return _customer(row) if row else None
 
     def customers_by_key_folded(self, key: str) -> list[CustomerRecord]:
         k = key.casefold()
-        rows = self.conn.execute(select(C).where(or_(func.lower(C.c.name) == k, func.lower(C.c.code) == k))).all()
+        rows = self.conn.execute(
+            select(*_CUSTOMER).where(or_(func.lower(C.c.name) == k, func.lower(C.c.code) == k))
+        ).all()
         return [_customer(r) for r in rows]
 
     def customer_keys(self) -> list[str]:
@@ -417,7 +423,7 @@ class Tx:
         return [k for r in rows for k in (r.name, r.code) if k]
 
     def customer_by_id(self, customer_id: int) -> CustomerRecord:
-        return _customer(self.conn.execute(select(C).where(C.c.id == customer_id)).one())
+        return _customer(self.conn.execute(select(*_CUSTOMER).where(C.c.id == customer_id)).one())
 
     def insert_customer(self, **fields: Any) -> int:
         return self.conn.execute(insert(C).values(**fields)).inserted_primary_key[0]
@@ -437,7 +443,7 @@ class Tx:
         return {r.id: r for r in self.conn.execute(q).all()}
 
     def list_customers(self, rep: str | None = None) -> list[CustomerRecord]:
-        q = select(C).order_by(C.c.name)
+        q = select(*_CUSTOMER).order_by(C.c.name)
         if rep is not None:
             q = q.where(C.c.rep == rep)
         return [_customer(r) for r in self.conn.execute(q)]
