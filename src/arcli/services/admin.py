@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arcli.domain.dates import parse_date
 from arcli.domain.errors import ArError, InputError
@@ -17,6 +17,9 @@ from arcli.services import collections, customers, entries
 from arcli.services.context import Context, unit_of_work
 from arcli.storage import default_db_path, describe
 from arcli.storage.engine import HEAD
+
+if TYPE_CHECKING:
+    from arcli.storage.integrity import Steps
 
 SAMPLE = "sample-ledger.toml"
 
@@ -155,9 +158,7 @@ def backup(ctx: Context, target: str, *, force: bool) -> tuple[str, Path]:
     return describe(ctx.url), run(ctx.url, Path(target), force=force)
 
 
-def restore(
-    ctx: Context, source: str, *, force: bool, progress: Callable[[int, int, str], None] | None = None
-) -> tuple[str, Path]:
+def restore(ctx: Context, source: str, *, force: bool, progress: Steps | None = None) -> tuple[str, Path]:
     from arcli.storage.backup import restore as run
 
     return str(Path(source).expanduser().absolute()), run(ctx.url, Path(source), force=force, progress=progress)

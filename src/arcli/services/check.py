@@ -3,9 +3,8 @@ the audit trail of one customer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arcli.domain import aging
 from arcli.domain.money import format_amount
@@ -13,6 +12,9 @@ from arcli.i18n import _
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import resolve
 from arcli.storage import describe
+
+if TYPE_CHECKING:
+    from arcli.storage.integrity import Steps
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class CheckReport:
         return not self.faults
 
 
-def check(ctx: Context, progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
+def check(ctx: Context, progress: Steps | None = None) -> CheckReport:
     """Run every check in one read transaction (a consistent snapshot while others write); ``progress(done,
     total, what)`` hears of each check as it starts and of the rows a long one has read (total 0: not known)."""
     report = CheckReport(describe(ctx.url))

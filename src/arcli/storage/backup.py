@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arcli.domain.errors import ArError, Conflict
 from arcli.i18n import _
 from arcli.storage.engine import BUSY_TIMEOUT_MS, HEAD, REVISIONS, ensure_schema, open_engine, sqlite_path
+
+if TYPE_CHECKING:
+    from arcli.storage.integrity import Steps
 
 
 def _sqlite_only(url: str) -> Path:
@@ -137,7 +140,7 @@ def verify_copy(path: Path) -> None:
         conn.close()
 
 
-def _check(engine, progress: Callable[[int, int, str], None] | None) -> None:
+def _check(engine, progress: Steps | None) -> None:
     from arcli.storage.integrity import every_check
 
     with engine.connect() as conn:
@@ -149,7 +152,7 @@ def _check(engine, progress: Callable[[int, int, str], None] | None) -> None:
             )
 
 
-def restore(url: str, source: Path, *, force: bool, progress: Callable[[int, int, str], None] | None = None) -> Path:
+def restore(url: str, source: Path, *, force: bool, progress: Steps | None = None) -> Path:
     """Replace the ledger with the backup at ``source``, after every invariant of ``ar check`` passed on a
     private copy of it (upgraded to this arcli's schema if it is older; progress: of the checks, see
     ``integrity.every_check``)."""

@@ -67,6 +67,9 @@ _SETTLED_CREDITS = f"""
 
 #: How far a check is (rows done, rows in all), for a progress bar: each check takes one, most say nothing.
 Progress = Callable[[int, int], None]
+#: How far `ar check` is, ``(done, total, what)``: a check starting (``what``: its name, translated; total 0) or the
+#: rows a long one has read.
+Steps = Callable[[int, int, str], None]
 
 
 def quiet(done: int, total: int) -> None:
@@ -462,7 +465,7 @@ CHECKS: tuple[tuple[str, Callable[[Connection, Progress], Iterator[Fault]]], ...
 )
 
 
-def every_check(conn: Connection, progress: Callable[[int, int, str], None] | None = None) -> Iterator[Fault]:
+def every_check(conn: Connection, progress: Steps | None = None) -> Iterator[Fault]:
     """The faults of every check in turn; ``progress(done, total, what)`` hears of each check as it starts (what:
     its name, translated) and of the rows a long one has read (total 0: not known)."""
     for what, check in CHECKS:

@@ -16,7 +16,7 @@ import json
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -56,6 +56,9 @@ from arcli.storage import models
 from arcli.storage.engine import connection_error, ensure_schema, open_engine
 from arcli.storage.models import UTCDateTime
 from arcli.storage.seal import NUL, sealed, sealer
+
+if TYPE_CHECKING:
+    from arcli.storage.integrity import Steps
 
 A = models.allocation
 K = models.contact
@@ -1659,7 +1662,7 @@ class Tx:
         return rows[::-1] if limit else rows
 
     # -- integrity (`ar check`) ---------------------------------------------------------------------------
-    def faults(self, progress: Callable[[int, int, str], None] | None = None) -> Iterator[Any]:
+    def faults(self, progress: Steps | None = None) -> Iterator[Any]:
         """Every invariant's faults (``integrity.Fault``), checked on the posted rows (progress: see
         ``integrity.every_check``)."""
         from arcli.storage import integrity
