@@ -146,6 +146,7 @@ def test_an_import_shows_its_progress_on_a_terminal_only(ok, db, tmp_path):
                                      env=ledger_env(db))  # fmt: skip
     assert code == 0 and "added 3" in out
     assert "posting" in shown and "3/3" in shown  # rows posted of the rows in the file
+    assert "committing" in shown  # then the indexes a large import set aside, and the commit
     again = ar_process("import", "deliveries", str(tmp_path / "d.csv"), env=ledger_env(db))
     assert again.returncode == 0 and "unchanged 3" in again.stdout and again.stderr == ""
 

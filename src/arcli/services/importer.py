@@ -131,7 +131,7 @@ def import_file(
     mapping: list[str] | None = None,
     dry_run: bool = False,
     create_customers: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> ImportResult:
     if kind not in importing.FIELDS:
         raise InputError(_("can import {value}, not {kind!r}").format(value=", ".join(importing.FIELDS), kind=kind))
@@ -159,10 +159,10 @@ def import_file(
                     progress(result.read, max(total, result.read))
             if not result.errors:
                 poster.post(batch)
-            if progress is not None:
-                progress(result.read, result.read)
             if result.errors or dry_run:
                 raise _RollBack
+            if progress is not None:  # a large import then builds indexes again and commits: seconds more
+                progress(result.read, result.read, _("committing"))
     except _RollBack:
         pass
     result.seconds = time.monotonic() - started
