@@ -122,8 +122,9 @@ def test_reads_do_not_create_a_ledger(ar, db, monkeypatch):
 
 
 def test_long_tables_for_people_stop_at_limit_and_say_so(hospital, tmp_path):
-    """Customers, promises, the plan and collections by customer: a table shows --limit rows (50 unless told)
-    and a line saying how many there are; JSON and CSV carry every row."""
+    """Customers, promises, disputes, the plan and collections by customer: a table shows --limit rows (50
+    unless told) and a line saying how many there are; JSON and CSV carry every row. The contact log's --limit
+    cuts every format (newest first), and its table shows 50 unless told."""
     ok = hospital
     ok("customer", "add", "Zenith", "--terms", "cod")
     ok("promise", "add", "CH", "5,000", "--by", "2026-11-30")
@@ -148,6 +149,17 @@ def test_long_tables_for_people_stop_at_limit_and_say_so(hospital, tmp_path):
     assert len(ok("promise", "list", "--limit", "1", "-f", "csv").out.splitlines()) == 3
     assert len(ok("report", "plan", "--limit", "1", "-f", "json").json()["rows"]) == 2
     assert len(ok("report", "collections", "--by", "customer", "--limit", "1", "-f", "json").json()["rows"]) == 2
+    # the contact log, newest first: --limit cuts every format, a table shows 50 unless told
+    for n in range(3):
+        ok("--as-of", f"2026-11-{10 + n}", "log", "CH", "call", "--note", f"call {n}")
+    assert "call 2" in ok("log", "list", "--limit", "1").out and "call 1" not in ok("log", "list", "--limit", "1").out
+    assert len(ok("log", "list", "--limit", "2", "-f", "json").json()) == 2
+    assert len(ok("log", "list", "--limit", "0", "-f", "json").json()) == 3
+    ok("dispute", "add", "CH", "--reason", "quality")
+    ok("dispute", "add", "Greenfield", "--reason", "price")
+    disputes = ok("dispute", "list", "--limit", "1").out
+    assert "Showing the first 1 of 2 rows; --limit 0 shows all" in disputes and "Greenfield" not in disputes
+    assert len(ok("dispute", "list", "--limit", "1", "-f", "json").json()) == 2
     # 50 unless told
     many = tmp_path / "many.csv"
     many.write_text("name,terms\n" + "".join(f"Shop {n:02d},cod\n" for n in range(60)), encoding="utf-8")
@@ -155,6 +167,11 @@ def test_long_tables_for_people_stop_at_limit_and_say_so(hospital, tmp_path):
     listed = ok("customer", "list").out
     assert "Shop 48" in listed and "Shop 49" not in listed  # by name: Greenfield, then Shop 00 … Shop 48
     assert "Showing the first 50 of 63 rows; --limit 0 shows all" in listed and "63 customers" in listed
+    for n in range(55):
+        ok("--as-of", "2026-11-20", "log", f"Shop {n:02d}", "visit")
+    log = ok("log", "list").out
+    assert "Showing the first 50 of 58 rows; --limit 0 shows all" in log
+    assert ok("log", "list", "--limit", "0").out.count("visit") == 55
 
 
 def test_rich_markup_in_names_is_printed_literally(ok):

@@ -216,18 +216,27 @@ def log_add(
 def log_list(
     ctx: typer.Context,
     customer: CustomerOpt = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="At most this many, newest first, in every format (0: all; the table: 50 unless told).",
+        ),
+    ] = None,
     rep: RepFilterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The contact log, newest first."""
     from arcli.services.collections import list_contacts
 
+    contacts = list_contacts(context(ctx), customer=customer, limit=limit or None, rep=rep)
+    shown, caption = first_rows(contacts, TABLE_ROWS if limit is None else 0, fmt)
     rows = [
         dict(date=r.date, customer=r.customer, channel=r.channel, outcome=r.outcome, note=r.note, next=r.next_date)
-        for r in list_contacts(context(ctx), customer=customer, limit=limit, rep=rep)
+        for r in shown
     ]
-    emit(fmt, CONTACT_COLS, rows, title=_("Contact log"))
+    emit(fmt, CONTACT_COLS, rows, title=_("Contact log"), caption=caption)
 
 
 # -- disputes ------------------------------------------------------------------------------------------------
@@ -324,13 +333,15 @@ def dispute_list(
     open_only: Annotated[bool, typer.Option("--open", help="Only open disputes.")] = False,
     customer: CustomerOpt = None,
     rep: RepFilterOpt = None,
+    limit: RowsOpt = TABLE_ROWS,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Disputes, oldest first."""
     from arcli.services.collections import list_disputes
 
-    rows = [_dispute_row(r) for r in list_disputes(context(ctx), open_only=open_only, customer=customer, rep=rep)]
-    emit(fmt, DISPUTE_COLS, rows, title=_("Disputes"))
+    disputes = list_disputes(context(ctx), open_only=open_only, customer=customer, rep=rep)
+    shown, caption = first_rows(disputes, limit, fmt)
+    emit(fmt, DISPUTE_COLS, [_dispute_row(r) for r in shown], title=_("Disputes"), caption=caption)
 
 
 # -- the morning list ----------------------------------------------------------------------------------------
