@@ -181,6 +181,15 @@ def test_every_report_in_every_text_format(q4):
         )
     )
     assert {r["figure"]: r["value"] for r in rows}["collected"] == "5000000.00"
+    by_rep = list(
+        csv.DictReader(
+            io.StringIO(q4("--as-of", "2026-12-31", "report", "collections", "--month", "2026-12", "--by", "rep",
+                           "--format", "csv").out)
+        )
+    )  # fmt: skip
+    assert [(r["rep"], r["collected"], r["collection_rate"], r["closing_ar"]) for r in by_rep] == [
+        ("wang", "5000000.00", "41.67", "12000000.00")
+    ]
     plan = list(
         csv.DictReader(
             io.StringIO(q4("--as-of", "2026-12-31", "report", "plan", "--month", "2026-12", "--format", "csv").out)

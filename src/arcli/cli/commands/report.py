@@ -286,6 +286,12 @@ def collections(
             }
         )
         return
+    if fmt is Format.csv and r.rows:  # --by: a CSV holds one table, the one asked for
+        emit_csv(
+            group_cols,
+            [{**x, "collection_rate": x["collection_rate"] or "", "dso": x["dso"] or ""} for x in r.rows],
+        )
+        return
     if fmt is Format.csv:
         emit_csv(
             [Col("figure", "figure"), Col("value", "value"), Col("unit", "unit")],
