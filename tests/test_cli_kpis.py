@@ -190,6 +190,25 @@ def test_every_report_in_every_text_format(q4):
     assert [(r["rep"], r["collected"], r["collection_rate"], r["closing_ar"]) for r in by_rep] == [
         ("wang", "5000000.00", "41.67", "12000000.00")
     ]
+    # a rate of 0.00 (something fell due, nothing was collected) is a rate, not "n/a"; none (nothing fell due) is
+    q4("customer", "add", "Slow", "--terms", "net 30", "--rep", "li")
+    q4("delivery", "add", "Slow", "1,000", "--date", "2026-11-10", "--ref", "S1")  # due 12-10
+    q4("customer", "add", "Idle", "--terms", "net 30", "--rep", "zhao")
+    q4("delivery", "add", "Idle", "1,000", "--date", "2026-12-20", "--ref", "I1")  # due 2027-01-19
+    month = ("--as-of", "2026-12-31", "report", "collections", "--month", "2026-12", "--by", "customer")
+    rates = {r["customer"]: r["collection_rate"] for r in csv.DictReader(io.StringIO(q4(*month, "-f", "csv").out))}
+    assert rates == {"Big": "41.67", "Slow": "0.00", "Idle": ""}
+    assert {r["customer"]: r["collection_rate"] for r in q4(*month, "-f", "json").json()["rows"]} == {
+        "Big": "41.67",
+        "Slow": "0.00",
+        "Idle": None,
+    }
+    table = {
+        line.split()[0]: line.split()[4]
+        for line in q4(*month).out.splitlines()
+        if line.split()[:1] in (["Slow"], ["Idle"])
+    }
+    assert table == {"Slow": "0.00", "Idle": "n/a"}
     plan = list(
         csv.DictReader(
             io.StringIO(q4("--as-of", "2026-12-31", "report", "plan", "--month", "2026-12", "--format", "csv").out)

@@ -164,6 +164,12 @@ def _by(by: str) -> str:
     return _("By rep") if by == "rep" else _("By customer")
 
 
+def _num(value: Decimal | None, undefined: str) -> str:
+    """A rate or a number of days as text; ``undefined`` where there is none (0.00 is a value: a rate of nothing
+    collected)."""
+    return undefined if value is None else str(value)
+
+
 def group_cols_for(by: str | None) -> list[Col]:
     return [
         Col(by or "group", {"rep": "Rep", "customer": "Customer"}.get(by or "", "Group")),
@@ -245,9 +251,7 @@ def collections(
             Sheet(_("Excuses"), excuse_cols, r.excuses),
         ]
         if r.rows:
-            rows = [
-                {**x, "collection_rate": str(x["collection_rate"] or ""), "dso": str(x["dso"] or "")} for x in r.rows
-            ]
+            rows = [{**x, "collection_rate": _num(x["collection_rate"], ""), "dso": _num(x["dso"], "")} for x in r.rows]
             sheets.insert(1, Sheet(_by(by.value), group_cols_for(by.value), rows))
         say(_("Wrote {xlsx}").format(xlsx=write_xlsx(xlsx, sheets, force=force)))
         return
@@ -289,7 +293,7 @@ def collections(
     if fmt is Format.csv and r.rows:  # --by: a CSV holds one table, the one asked for
         emit_csv(
             group_cols,
-            [{**x, "collection_rate": x["collection_rate"] or "", "dso": x["dso"] or ""} for x in r.rows],
+            [{**x, "collection_rate": _num(x["collection_rate"], ""), "dso": _num(x["dso"], "")} for x in r.rows],
         )
         return
     if fmt is Format.csv:
@@ -323,7 +327,7 @@ def collections(
     if r.rows:
         shown, left_out = first_rows(r.rows, limit)
         rows = [
-            {**row, "collection_rate": str(row["collection_rate"] or _("n/a")), "dso": str(row["dso"] or _("n/a"))}
+            {**row, "collection_rate": _num(row["collection_rate"], _("n/a")), "dso": _num(row["dso"], _("n/a"))}
             for row in shown
         ]
         print_table(table(group_cols, rows, title=_by(by.value), caption=left_out))
