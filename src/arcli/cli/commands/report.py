@@ -164,10 +164,11 @@ def _by(by: str) -> str:
     return _("By rep") if by == "rep" else _("By customer")
 
 
-def _num(value: Decimal | None, undefined: str) -> str:
-    """A rate or a number of days as text; ``undefined`` where there is none (0.00 is a value: a rate of nothing
-    collected)."""
-    return undefined if value is None else str(value)
+def _group_rows(rows: list[dict], undefined: str) -> list[dict]:
+    """The --by rows with each rate and DSO as text; ``undefined`` where there is none (0.00 is a value: a rate of
+    nothing collected)."""
+    text = lambda v: undefined if v is None else str(v)  # noqa: E731
+    return [{**x, "collection_rate": text(x["collection_rate"]), "dso": text(x["dso"])} for x in rows]
 
 
 def group_cols_for(by: str | None) -> list[Col]:
@@ -251,8 +252,7 @@ def collections(
             Sheet(_("Excuses"), excuse_cols, r.excuses),
         ]
         if r.rows:
-            rows = [{**x, "collection_rate": _num(x["collection_rate"], ""), "dso": _num(x["dso"], "")} for x in r.rows]
-            sheets.insert(1, Sheet(_by(by.value), group_cols_for(by.value), rows))
+            sheets.insert(1, Sheet(_by(by.value), group_cols_for(by.value), _group_rows(r.rows, "")))
         say(_("Wrote {xlsx}").format(xlsx=write_xlsx(xlsx, sheets, force=force)))
         return
     group_cols = group_cols_for(by.value if by else None)
@@ -291,10 +291,7 @@ def collections(
         )
         return
     if fmt is Format.csv and r.rows:  # --by: a CSV holds one table, the one asked for
-        emit_csv(
-            group_cols,
-            [{**x, "collection_rate": _num(x["collection_rate"], ""), "dso": _num(x["dso"], "")} for x in r.rows],
-        )
+        emit_csv(group_cols, _group_rows(r.rows, ""))
         return
     if fmt is Format.csv:
         emit_csv(
@@ -326,11 +323,7 @@ def collections(
     out.print(t)
     if r.rows:
         shown, left_out = first_rows(r.rows, limit)
-        rows = [
-            {**row, "collection_rate": _num(row["collection_rate"], _("n/a")), "dso": _num(row["dso"], _("n/a"))}
-            for row in shown
-        ]
-        print_table(table(group_cols, rows, title=_by(by.value), caption=left_out))
+        print_table(table(group_cols, _group_rows(list(shown), _("n/a")), title=_by(by.value), caption=left_out))
     if r.excuses:
         raised = ", ".join(f"{code('reason', e['reason'])} {e['count']}" for e in r.excuses)
         out.print(Text(_("Excuses raised: {excuses}").format(excuses=raised)))
