@@ -324,6 +324,56 @@ def test_export_then_import_reproduces_the_ledger(ok, ar, db, tmp_path, monkeypa
     assert rows(copy, "select name from customer order by name") == [("=Evil Co",), ("Lotus",)]
 
 
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_an_export_that_fails_part_way_replaces_no_file(ok, ar, db, tmp_path, monkeypatch, form):
+    """The files of an export are replaced together: a failure while writing the payments (here, the disk
+    filling up) leaves the earlier export whole, its customers and deliveries not mixed with newer ones."""
+    import errno
+
+    from arcli.storage.ledger import Tx
+
+    ok("customer", "add", "A", "--terms", "net 30")
+    ok("delivery", "add", "A", "100", "--ref", "D1", "--date", "2026-11-01")
+    ok("payment", "add", "A", "40", "--ref", "P1", "--date", "2026-11-02")
+    out = tmp_path / "export"
+    ok("export", "ledger", str(out), "--format", form)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == sorted(f"{k}.{form}" for k in ("customers", "sales", "deliveries", "payments",
+                                                             "writeoffs", "promises"))  # fmt: skip
+    ok("customer", "add", "B", "--terms", "net 60")
+    ok("delivery", "add", "B", "200", "--ref", "D2", "--date", "2026-11-03")
+    ok("payment", "add", "B", "50", "--ref", "P2", "--date", "2026-11-04")
+    full = OSError(errno.ENOSPC, "No space left on device")
+    if form == "csv":  # the payments' file fails after its first row
+        real = Tx.export_entries
+
+        def failing(self, kind):
+            for n, row in enumerate(real(self, kind)):
+                if kind == "payment" and n == 1:
+                    raise full
+                yield row
+
+        monkeypatch.setattr(Tx, "export_entries", failing)
+    else:  # a workbook is written whole: the payments' fails
+        from openpyxl import Workbook
+
+        save = Workbook.save
+
+        def failing(self, filename):
+            if "payments" in str(filename):
+                raise full
+            return save(self, filename)
+
+        monkeypatch.setattr(Workbook, "save", failing)
+    r = ar("export", "ledger", str(out), "--format", form, "--force")
+    assert r.code == 1 and r.err.count("\n") == 1 and "No space left on device" in r.err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # every file as it was, nothing left over
+    monkeypatch.setattr(*((Tx, "export_entries", real) if form == "csv" else (Workbook, "save", save)))
+    ok("export", "ledger", str(out), "--format", form, "--force")
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)
+    assert all((out / name).read_bytes() != data for name, data in before.items() if "customers" in name)
+
+
 def test_a_sheet_too_long_for_excel_is_refused_in_one_line(ok, ar, db, tmp_path, monkeypatch):
     from arcli.cli import render
 

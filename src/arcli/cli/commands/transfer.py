@@ -154,20 +154,14 @@ def _cell(value: str | None) -> str:
 
 
 def _write_csv(path: Path, headers: list[str], rows: Iterable[dict[str, str | None]]) -> int:
-    """Write an export file row by row (a million take no memory), in place only when whole; the rows written."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write an export file row by row (a million take no memory); the rows written."""
     n = 0
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh, lineterminator="\r\n")
-            w.writerow(headers)
-            for r in rows:
-                w.writerow([_cell(r.get(h)) for h in headers])
-                n += 1
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(headers)
+        for r in rows:
+            w.writerow([_cell(r.get(h)) for h in headers])
+            n += 1
     return n
 
 
@@ -202,13 +196,22 @@ def export_ledger_cmd(
             raise ArError(
                 _("cannot create {target}: {strerror}").format(target=target, strerror=exc.strerror)
             ) from None
-        if sheets is not None:
-            for kind, sheet in sheets.items():
-                write_xlsx(str(paths[kind]), [sheet], force=True, for_people=False)  # headers are import fields
-                written[kind] = len(sheet.rows)
-        else:
+        # every file is written beside its place first, and all are put in place once all are whole: an export
+        # that fails part way (no room left) leaves the earlier one as it was, not some kinds from each
+        staged: dict[str, Path] = {}
+        try:
             for kind in ORDER:
-                written[kind] = _write_csv(paths[kind], HEADERS[kind], data[kind])
+                tmp = staged[kind] = paths[kind].with_name(f".{paths[kind].name}.tmp")
+                if sheets is not None:
+                    write_xlsx(str(tmp), [sheets[kind]], force=True, for_people=False)  # headers are import fields
+                    written[kind] = len(sheets[kind].rows)
+                else:
+                    written[kind] = _write_csv(tmp, HEADERS[kind], data[kind])
+            for kind in ORDER:
+                staged.pop(kind).replace(paths[kind])
+        finally:
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)
     counts = _(", ").join(f"{written[k]:,} {code('import', k)}" for k in ORDER)
     say(_("Exported {counts} to {target}").format(counts=counts, target=target))
     say(_("Re-import in this order: {commands}").format(commands="; ".join(f"ar import {k} {paths[k]}" for k in ORDER)))
