@@ -105,20 +105,49 @@ def test_bad_period_is_refused(hospital, ar):
     assert r.code == 2 and "is after" in r.err
 
 
-def test_reads_do_not_create_a_ledger(ar, db, monkeypatch):
+#: Commands that cannot be the first in a ledger (each names a customer or an entry that cannot exist yet): on a
+#: missing ledger they fail with "no ledger", and leave none behind
+NOT_FIRST = [
+    ("balance",),
+    ("delivery", "add", "Acme", "100", "--ref", "D1"),
+    ("payment", "add", "Acme", "100"),
+    ("sale", "add", "Acme", "100"),
+    ("promise", "add", "Acme", "100", "--by", "2026-11-30"),
+    ("log", "Acme", "call"),
+    ("dispute", "add", "Acme", "--reason", "quality"),
+    ("void", "delivery", "D1", "--reason", "typo"),
+    ("plan", "set", "Acme", "100"),
+    ("import", "deliveries", "{csv}"),
+    ("import", "customers", "{customers}", "--dry-run"),
+]
+
+
+def test_only_a_command_that_can_start_a_ledger_creates_one(ar, ok, db, monkeypatch, tmp_path):
+    """A read, or a write that needs a customer or an entry, on a missing ledger: one line saying so, and no
+    empty ledger left behind (before, `ar delivery add` made the file, then failed on the unknown customer);
+    `ar customer add`, `ar config set`, an import of customers and `ar init` start one."""
+    (tmp_path / "d.csv").write_text("ref,customer,date,amount\nD1,Acme,2026-11-01,100\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("name,terms\nAcme,net 30\n", encoding="utf-8")
+    empty = None
     if isinstance(db, PgLedger):  # on a server, an empty database is no ledger
         empty = create_pg_database(db.name + "_empty")
         monkeypatch.setenv("AR_DATABASE_URL", empty.url)
-        try:
-            r = ar("balance")
-            assert r.code == 1 and "no ledger in the database" in r.err and "`ar init`" in r.err
-            assert rows(empty, "select count(*) from pg_tables where schemaname = 'public'") == [(0,)]
-        finally:
+    try:
+        for command in NOT_FIRST:
+            r = ar(*[a.format(csv=tmp_path / "d.csv", customers=tmp_path / "c.csv") for a in command])
+            assert r.code == 1 and r.err.count("\n") == 1, (command, r.err)
+            if empty is not None:
+                assert "no ledger in the database" in r.err and "`ar init`" in r.err, command
+                assert rows(empty, "select count(*) from pg_tables where schemaname = 'public'") == [(0,)]
+            else:
+                assert "no ledger at" in r.err and "`ar init`" in r.err, command
+                assert not db.exists(), command
+        ok("config", "set", "promise.grace_days", "3")  # the policy can come before the first customer
+        ok("import", "customers", str(tmp_path / "c.csv"))
+        ok("import", "deliveries", str(tmp_path / "d.csv"))
+    finally:
+        if empty is not None:
             drop_pg_database(empty.name)
-        return
-    r = ar("balance")
-    assert r.code == 1 and "no ledger at" in r.err
-    assert not db.exists()
 
 
 def test_long_tables_for_people_stop_at_limit_and_say_so(hospital, tmp_path):

@@ -25,7 +25,7 @@ SAMPLE = "sample-ledger.toml"
 
 
 def init_ledger(ctx: Context) -> tuple[str, str]:
-    with unit_of_work(ctx, write=True):
+    with unit_of_work(ctx, write=True, create=True):
         pass
     return describe(ctx.url), HEAD
 

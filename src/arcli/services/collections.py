@@ -106,7 +106,7 @@ def set_config(ctx: Context, key: str, value: str | None) -> str | None:
     canonical = parse_setting(key, value) if value is not None else None
     if value is None and key not in SETTINGS:
         raise InputError(_("unknown setting {key!r}: one of {value}").format(key=key, value=", ".join(SETTINGS)))
-    with unit_of_work(ctx, write=True) as tx:
+    with unit_of_work(ctx, write=True, create=True) as tx:
         if key == "team.own_customers_only":
             tx.set_row_security(canonical == "on")
         tx.set_setting(key, canonical)

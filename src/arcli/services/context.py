@@ -26,12 +26,14 @@ class Context:
 
 
 @contextmanager
-def unit_of_work(ctx: Context, *, write: bool) -> Iterator[Tx]:
+def unit_of_work(ctx: Context, *, write: bool, create: bool = False) -> Iterator[Tx]:
     """One transaction on the ledger: all of a command's writes land together or not at all.
 
-    A write creates the ledger if it does not exist yet; a read of a missing ledger is an error.
+    A missing ledger is an error, except for a write that can start one (``create``: `ar init`, `ar customer
+    add`, `ar config set`, an import that brings customers): a delivery or a promise cannot be the first thing
+    in a ledger, and the command that fails on it should not leave an empty ledger behind.
     """
-    ledger = Ledger.open(ctx.url, create=write, notice=ctx.notice)
+    ledger = Ledger.open(ctx.url, create=create and write, notice=ctx.notice)
     try:
         with ledger.transaction(write=write) as tx:
             yield tx

@@ -38,7 +38,7 @@ def add_customer(
         raise InputError(_("customer name is empty"))
     code = _clean(code, _("the code"))
     canonical = str(parse_terms(terms)) if terms is not None else None
-    with unit_of_work(ctx, write=True) as tx:
+    with unit_of_work(ctx, write=True, create=True) as tx:
         for key, what in ((name, "name"), (code, "code")):
             if key is None:
                 continue

@@ -142,7 +142,9 @@ def import_file(
     result = ImportResult(kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run)
     read = _Reader(kind, result.header, columns, ctx.today, date_format, used == "xlsx")
     try:
-        with unit_of_work(ctx, write=True) as tx, tx.bulk(kind, total):
+        # a file that brings customers can start a ledger (not a dry run, which writes nothing)
+        starts = (kind == "customers" or create_customers) and not dry_run
+        with unit_of_work(ctx, write=True, create=starts) as tx, tx.bulk(kind, total):
             poster = _Poster(tx, ctx, result, create_customers)
             batch: list[importing.Row] = []
             for line, cells in body:
