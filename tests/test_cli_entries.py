@@ -251,3 +251,25 @@ def test_a_tiny_instalment_delivery_makes_no_empty_item(ok):
     ok("customer", "add", "Acme", "--terms", "30% cod, 70% net 60")
     out = ok("delivery", "add", "Acme", "0.01", "--ref", "D1", "-f", "json").json()
     assert [i["amount"] for i in out["items"]] == ["0.01"]
+
+
+def test_a_record_dated_after_today_is_written_with_a_warning(shop, ar):
+    """Today is Monday 2026-11-23: `--date fri` is the next Friday (as documented), an easy slip for a payment
+    that came in last Friday. It is recorded as asked, with one warning line on stderr; a past date, a repeat
+    of the same record and a record dated today say nothing."""
+    warning = "warning: dated 2026-11-27, after today (2026-11-23): it counts from that day on (a past weekday is `last fri`)\n"  # noqa: E501
+    r = shop("payment", "add", "HD", "100", "--date", "fri", "--ref", "P1")
+    assert "on 2026-11-27" in r.out and r.err == warning
+    assert shop("payment", "add", "HD", "100", "--date", "fri", "--ref", "P1").err == ""  # unchanged: said already
+    r = shop("payment", "add", "HD", "100", "--date", "last fri", "--ref", "P2")
+    assert "on 2026-11-20" in r.out and r.err == ""
+    r = shop("delivery", "add", "HD", "500", "--date", "+4d", "--ref", "D1", "--format", "json")
+    assert r.json()["date"] == "2026-11-27" and r.err == warning  # stdout stays JSON
+    assert shop("sale", "add", "HD", "900", "--date", "2026-11-27", "--ref", "S1").err == warning
+    assert shop("delivery", "add", "HD", "500", "--ref", "D2").err == ""  # today
+    r = shop("writeoff", "HD", "50", "--items", "D1", "--reason", "damaged", "--date", "2026-11-27", "--ref", "W1")
+    assert r.err == warning
+    r = shop("void", "payment", "P2", "--reason", "bounced", "--date", "friday")
+    assert "on 2026-11-27" in r.out and r.err == warning
+    r = ar("--lang", "zh", "payment", "add", "HD", "1", "--date", "周五", "--ref", "P3")
+    assert r.code == 0 and "日期 2026-11-27 晚于今天（2026-11-23）" in r.err

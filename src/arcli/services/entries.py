@@ -66,6 +66,18 @@ class Posted:
     warnings: list[str] = field(default_factory=list)
 
 
+def _dated_ahead(posted: Posted, today: dt.date) -> Posted:
+    """A record newly dated after today gets a warning: it counts only from that day on, and a weekday name
+    (``--date fri``) means the next one, an easy slip for a payment that came in last Friday."""
+    if not posted.unchanged and posted.date > today:
+        posted.warnings.append(
+            _("dated {date}, after today ({today}): it counts from that day on (a past weekday is `last fri`)").format(
+                date=posted.date.isoformat(), today=today.isoformat()
+            )
+        )
+    return posted
+
+
 def _check_ref(ref: str | None) -> str | None:
     if ref is None:
         return None
@@ -173,7 +185,10 @@ def add_sale(
     date = date or ctx.today
     ref = _check_ref(ref)
     with unit_of_work(ctx, write=True) as tx:
-        return post_sale(tx, ctx, resolve(tx, customer_key), amount=amount, date=date, terms=terms, ref=ref, note=note)
+        posted = post_sale(
+            tx, ctx, resolve(tx, customer_key), amount=amount, date=date, terms=terms, ref=ref, note=note
+        )
+    return _dated_ahead(posted, ctx.today)
 
 
 def post_sale(
@@ -238,7 +253,7 @@ def add_delivery(
     if due is not None and due < date:
         raise InputError(_("--due {due} is before the delivery date {date}").format(due=due, date=date))
     with unit_of_work(ctx, write=True) as tx:
-        return post_delivery(
+        posted = post_delivery(
             tx,
             ctx,
             resolve(tx, customer_key),
@@ -251,6 +266,7 @@ def add_delivery(
             note=note,
             force=force,
         )
+    return _dated_ahead(posted, ctx.today)
 
 
 def delivery_fields(
@@ -408,7 +424,7 @@ def add_payment(
         )
     requests = apply or []
     with unit_of_work(ctx, write=True) as tx:
-        return post_payment(
+        posted = post_payment(
             tx,
             ctx,
             resolve(tx, customer_key),
@@ -419,6 +435,7 @@ def add_payment(
             requests=requests,
             note=note,
         )
+    return _dated_ahead(posted, ctx.today)
 
 
 def post_payment(
@@ -474,7 +491,7 @@ def write_off(
     if not items:
         raise InputError(_("name the items written off with --items REF (a delivery or an item)"))
     with unit_of_work(ctx, write=True) as tx:
-        return post_writeoff(
+        posted = post_writeoff(
             tx,
             ctx,
             resolve(tx, customer_key),
@@ -484,6 +501,7 @@ def write_off(
             reason=reason,
             requests=[Request(r) for r in items],
         )
+    return _dated_ahead(posted, ctx.today)
 
 
 def post_writeoff(
@@ -586,7 +604,7 @@ def void(ctx: Context, kind: str, ref: str, *, reason: str, date: dt.date | None
             ]
         )
         applied = _settle_from_credit(tx, ctx, customer.id, tx.open_items(customer.id), when)
-        return Posted(
+        posted = Posted(
             "void",
             ref,
             customer.name,
@@ -595,3 +613,4 @@ def void(ctx: Context, kind: str, ref: str, *, reason: str, date: dt.date | None
             applied=applied,
             credit_left=sum(c for *_, c in tx.payment_credits(customer.id)),
         )
+    return _dated_ahead(posted, ctx.today)

@@ -106,6 +106,7 @@ def sale_add(
                 terms=describe_terms(p.terms) or _("(none)"),
             )
         )
+    _warnings(p)
 
 
 @delivery_app.command("add")
@@ -235,6 +236,7 @@ def payment_add(
         _print_applied(p)
         if p.credit_left:
             say(_("  on-account credit: {credit_left}").format(credit_left=money(p.credit_left)))
+    _warnings(p)
 
 
 @app.command("writeoff")
@@ -266,6 +268,7 @@ def writeoff(
         )
         for a in p.applied:
             say(_("  {amount} of {item_ref}").format(amount=money(a.amount), item_ref=a.item_ref))
+    _warnings(p)
 
 
 @app.command("void")
@@ -296,3 +299,4 @@ def void(
         _print_applied(p)
         if p.credit_left:
             say(_("  on-account credit: {credit_left}").format(credit_left=money(p.credit_left)))
+    _warnings(p)
