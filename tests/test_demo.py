@@ -50,3 +50,19 @@ def test_the_story_holds_whatever_day_the_demo_runs(ok, tmp_path, monkeypatch, t
     rows = ok("--db", str(path), "due", "--format", "json").json()
     assert rows[0]["customer"] == "鸿达医药代理"
     assert {r["customer"] for r in rows} == {"鸿达医药代理", "市第一人民医院"}
+
+
+def test_its_tables_fit_a_terminal_of_120_columns(demo, monkeypatch):
+    """Text columns wrap down to 12 cells, never splitting a name or a status, so the promise and dispute
+    lists fit 120 columns (they took 126 and 134 while text kept 24 cells); a table that cannot fit is
+    printed at its narrowest, never narrower than its numbers."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "120")
+    for args in (("promise", "list"), ("dispute", "list"), ("due",), ("log", "list"), ("ledger", "CITYHOSP")):
+        out = demo(*args).out
+        assert max(cell_len(line) for line in out.splitlines()) <= 120, (args, out)
+        assert "市第一人民医院" in out, args  # the customer's name whole, on one line
+    monkeypatch.setenv("COLUMNS", "60")
+    out = demo("promise", "list").out
+    assert "市第一人民医院" in out and "152,300.00" in out and "2026-11-26" in out

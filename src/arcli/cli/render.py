@@ -61,6 +61,12 @@ def console() -> Console:
     return out
 
 
+#: A text column wraps to no fewer cells than this when the table must narrow to fit the terminal, nor splits a
+#: word (a name, a status) of up to WORD_MAX cells; a longer one is folded (a CJK note without spaces, a URL)
+TEXT_MIN = 12
+WORD_MAX = 24
+
+
 def print_table(t: Table) -> None:
     """Print a table; if even its narrowest layout does not fit, print it at that width (the terminal wraps the
     lines) rather than let Rich cut amounts short."""
@@ -176,23 +182,24 @@ def table(
     widths = []
     for n, c in enumerate(cols):
         right = c.kind in ("money", "int", "num")
-        # numbers and dates are never cut (at their widest); text keeps up to 24 cells (CJK counts double), then wraps
+        # numbers and dates are never cut (at their widest); text wraps down to TEXT_MIN cells (CJK counts double)
         widest = max((_widest_line(row[n]) for row in everything), default=0)
         header = c.title
         fixed = max(widest, cell_len(header))
         widths.append(fixed)
         widest_table += fixed + 2
-        if c.kind == "text":  # wrapped between words (a longer word would be folded, never cut)
+        floor = fixed
+        if c.kind == "text":  # wrapped between words, none split that fits in WORD_MAX (a longer one is folded)
             words = (w for row in everything for w in row[n].plain.split())
-            narrowest_table += max(min(24, fixed), max(map(cell_len, words), default=0), _longest_word(header)) + 2
-        else:
-            narrowest_table += fixed + 2
+            longest = max(max(map(cell_len, words), default=0), _longest_word(header))
+            floor = max(min(TEXT_MIN, fixed), min(longest, WORD_MAX))
+        narrowest_table += floor + 2
         t.add_column(
             header,
             justify="right" if right else "left",
             no_wrap=c.kind != "text",
             overflow="fold",  # text too long for its line is folded, never cut short with an ellipsis
-            min_width=min(24, fixed) if c.kind == "text" else fixed,
+            min_width=floor,
         )
     for row in cells:
         t.add_row(*row)
