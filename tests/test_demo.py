@@ -40,6 +40,8 @@ def test_the_hospital_pays_a_little_and_keeps_few_promises(demo):
         ("市第一人民医院", "quality", "open"),
         ("鸿达医药代理", "downstream", "resolved"),
     ]
+    assert "  1 open dispute: see `ar dispute list --customer CITYHOSP`" in demo("customer", "show", "CITYHOSP").out
+    assert "History of 市第一人民医院: " in demo("history", "CITYHOSP").out
 
 
 @pytest.mark.parametrize("today", ["2026-01-31", "2026-02-28", "2026-06-15", "2026-12-31", "2027-03-01"])

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import stat
 
@@ -181,7 +182,9 @@ def test_check_finds_each_planted_fault(ar, ok, db, books, fault):
     raw(db, sql)
     r = ar("check")
     assert r.code == 1, r.out
-    assert r.err.count("\n") == 1 and r.err.startswith("error: ") and "fault(s) found" in r.err
+    assert r.err.count("\n") == 1 and r.err.startswith("error: ")
+    counted = re.match(r"error: (\d+) (faults?) found in ", r.err)  # in words that agree with the count
+    assert counted and (counted[2] == "fault") == (counted[1] == "1"), r.err
     for line in expected:
         assert line in r.out, f"{line!r} not in:\n{r.out}"
     assert all(": " in line for line in r.out.splitlines())  # one line per fault, named by its check
@@ -325,7 +328,9 @@ def test_a_readable_config_file_with_a_password_is_refused(ar, tmp_path, monkeyp
     r = ar("balance")
     assert "others can read it" not in r.err and "s3cret" not in r.out + r.err
     conf.write_text("colour = 1\n")
-    assert "unknown key(s) colour" in ar("balance").err
+    assert "has an unknown key colour;" in ar("balance").err
+    conf.write_text("colour = 1\nsize = 2\n")
+    assert "has unknown keys colour, size;" in ar("balance").err
     conf.write_text("db = [\n")
     assert "not valid TOML" in ar("balance").err
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from arcli.domain.errors import ArError
-from arcli.i18n import _
+from arcli.i18n import _, ngettext
 
 KEYS = ("db", "database_url", "rep")
 
@@ -72,9 +72,11 @@ def load() -> UserConfig:
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise ArError(
-            _("the config file {path} has unknown key(s) {value}; known: {value2}").format(
-                path=path, value=", ".join(unknown), value2=", ".join(KEYS)
-            )
+            ngettext(
+                "the config file {path} has an unknown key {value}; known: {value2}",
+                "the config file {path} has unknown keys {value}; known: {value2}",
+                len(unknown),
+            ).format(path=path, value=", ".join(unknown), value2=", ".join(KEYS))
         )
     for key in KEYS:
         if key in data and not isinstance(data[key], str):

@@ -9,7 +9,7 @@ import typer
 from arcli.cli.common import FormatOpt, context
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_csv, emit_json, progress_bar, say
-from arcli.i18n import _, code
+from arcli.i18n import _, code, ngettext
 
 
 @app.command("init")
@@ -119,7 +119,10 @@ def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
                 )
             )
     if not report.ok:
-        found = _("{n} fault(s) found in {ledger}").format(n=len(report.faults), ledger=report.ledger)
+        n = len(report.faults)
+        found = ngettext("{n} fault found in {ledger}", "{n} faults found in {ledger}", n).format(
+            n=n, ledger=report.ledger
+        )
         sys.stderr.write(_("error: {message}").format(message=found) + "\n")
         raise typer.Exit(1)
 
@@ -169,7 +172,11 @@ def history(
         fmt,
         cols,
         rows,
-        title=_("History of {customer}: {n} record(s), oldest first").format(customer=name, n=len(rows)),
+        title=ngettext(
+            "History of {customer}: {n} record, oldest first",
+            "History of {customer}: {n} records, oldest first",
+            len(rows),
+        ).format(customer=name, n=f"{len(rows):,}"),
     )
 
 

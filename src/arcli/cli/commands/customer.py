@@ -177,9 +177,11 @@ def show(
         say(_("  ON CREDIT HOLD: {reason}").format(reason=st.hold_reason) if st.hold_reason else _("  ON CREDIT HOLD"))
     if st.open_disputes:
         say(
-            _("  {open_disputes} open dispute(s): see `ar dispute list --customer {value}`").format(
-                open_disputes=st.open_disputes, value=cu.code or cu.name
-            )
+            ngettext(
+                "  {open_disputes} open dispute: see `ar dispute list --customer {value}`",
+                "  {open_disputes} open disputes: see `ar dispute list --customer {value}`",
+                st.open_disputes,
+            ).format(open_disputes=st.open_disputes, value=cu.code or cu.name)
         )
     if items:
         emit(fmt, item_cols, items, title=_("Open items"))
