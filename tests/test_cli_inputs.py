@@ -33,6 +33,29 @@ def test_amount_rejections_quote_the_input(cust, ar, text):
     assert r.code == 2 and r.err.startswith("error: amount: ") and r.err.count("\n") == 1
 
 
+@pytest.mark.parametrize("text", ["-100", "-1,234.50", "-1.5万", "-¥20"])
+def test_a_negative_amount_without_dashes_says_what_is_wrong(cust, ar, db, text):
+    """Without `--`, click reads -100 as an unknown option "-1": the line says the amount is negative, and how a
+    record is taken back, instead of "No such option: -1"."""
+    from conftest import dump
+
+    before = dump(db)
+    said = "amounts are never negative; to take a record back, void it (`ar void KIND REF --reason …`)"
+    for command in (("payment", "add", "A", text), ("delivery", "add", "A", text, "--ref", "D1")):
+        r = ar(*command)
+        assert r.code == 2 and r.out == "" and r.err == f"error: {text}: {said}\n"
+    assert dump(db) == before
+    assert ar("payment", "add", "A", "100", "-x").err.startswith("error: No such option: -x")  # other options as before
+
+
+def test_a_relative_date_before_today_as_an_argument_says_to_put_dashes(cust, ar):
+    r = ar("due", "-1d")
+    assert (
+        r.code == 2 and r.err == "error: -1d reads as an option: put `--` before it to give it as a date (`-- -1d`)\n"
+    )
+    assert ar("due", "--", "-1d").code == 0
+
+
 @pytest.mark.parametrize(
     ("text", "day"),
     [
