@@ -1777,8 +1777,8 @@ class Tx:
         )
         seal_item = sealer("item", {}, ("entry_id", "customer_id", "seq", "ref", "delivery_date", "due_date", "amount"))
         first = self._last_id(E) + 1
-        item_id = self._last_id(I)
-        entries, items, opened = [], [], []
+        item_id = first_item = self._last_id(I)
+        entries, items = [], []
         for entry_id, (ref, cid, date, amount, terms, due, note, its) in enumerate(rows, start=first):
             on = day(date)
             due_text = day(due) if due is not None else None
@@ -1791,7 +1791,6 @@ class Tx:
                     (item_id, entry_id, cid, seq, item_ref, on, by, item_amount,
                      seal_item(entry_id, cid, seq, item_ref, on, by, item_amount))
                 )  # fmt: skip
-                opened.append((item_id, cid, by, on, item_amount))
         run = self.conn.exec_driver_sql
         run(
             "INSERT INTO entry (id, kind, ref, customer_id, date, delta, terms, due, note, created_at, command, actor,"
@@ -1803,8 +1802,11 @@ class Tx:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             items,
         )
+        # every new item is open in full: copied within SQLite (no tuple per row to build and bind)
         run(
-            "INSERT INTO open_item (item_id, customer_id, due_date, delivery_date, open) VALUES (?, ?, ?, ?, ?)", opened
+            "INSERT INTO open_item (item_id, customer_id, due_date, delivery_date, open)"
+            " SELECT id, customer_id, due_date, delivery_date, amount FROM item WHERE id > ? ORDER BY id",
+            (first_item,),
         )
         if self._balances_by_hand:
             self._add_to_balances(first, first + len(rows) - 1)
