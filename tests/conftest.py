@@ -213,6 +213,10 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("AR_TODAY", TODAY)
     monkeypatch.setenv("COLUMNS", "160")
+    from arcli.i18n import set_language, set_units
+
+    set_language("en")  # as a run without --lang or AR_LANG starts: not whatever the previous test's run chose
+    set_units("yuan")
 
 
 @pytest.fixture

@@ -101,3 +101,50 @@ def test_due_never_before_delivery_and_parts_add_up(delivered, n, m, amount):
         assert all(a > 0 for _, a in schedule)  # never an item of nothing
     eom_m = parse_terms(f"eom+{m}m").schedule(delivered, 1)[0][0]
     assert (eom_m + timedelta(days=1)).day == 1  # always a month end
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("预付款", "prepaid"),
+        ("款到发货", "prepaid"),
+        ("货到付款", "cod"),
+        ("现结", "cod"),
+        ("30天", "net 30"),
+        ("发货后 30 天", "net 30"),
+        ("账期60天", "net 60"),
+        ("月结", "eom 0"),
+        ("月结30天", "eom 30"),
+        ("月结 ３０ 天", "eom 30"),
+        ("次月底", "eom+1m"),
+        ("3个月后月底", "eom+3m"),
+        ("30% 货到付款，70% 发货后 60 天", "30% cod, 70% net 60"),
+        ("30%货到付款、70%月结30天", "30% cod, 70% eom 30"),
+    ],
+)
+def test_chinese_terms_are_read_as_their_english_form(text, canonical):
+    assert str(parse_terms(text)) == canonical
+
+
+@pytest.mark.parametrize("text", ["货到", "三十天", "月底结", "发货后天", "30% 货到付款，70% 下周"])
+def test_chinese_that_is_not_terms_is_refused_with_the_grammar(text):
+    with pytest.raises(InputError) as e:
+        parse_terms(text)
+    assert GRAMMAR in str(e.value)
+
+
+@given(st.integers(0, 365), st.integers(0, 120), st.sampled_from(["prepaid", "cod", "net", "eom", "eom+"]))
+def test_terms_as_arcli_says_them_in_chinese_read_back_the_same(n, m, kind):
+    """What a rep sees in Chinese (`describe`) can be typed back as terms and means the same."""
+    from arcli.i18n import language, set_language
+
+    part = {"prepaid": "prepaid", "cod": "cod", "net": f"net {n}", "eom": f"eom {n}", "eom+": f"eom+{m}m"}[kind]
+    before = language()
+    try:
+        for text in (part, f"40% cod, 60% {part}"):
+            set_language("zh")
+            said = parse_terms(text).describe()
+            set_language("en")
+            assert str(parse_terms(said)) == str(parse_terms(text)), said
+    finally:
+        set_language(before)

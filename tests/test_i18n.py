@@ -244,6 +244,23 @@ def test_chinese_dates_through_the_cli(ledger, ar):
     assert r.code == 2 and r.err == "错误：--by: 没有这一天：'2月30日'\n"
 
 
+def test_chinese_terms_through_the_cli(ledger, ar, tmp_path):
+    """Terms typed as the Chinese screen words them (or as reps write them) are kept in their English form."""
+    ledger("customer", "add", "华康药房", "--code", "HK", "--terms", "月结30天")
+    assert ledger("customer", "show", "HK", "--format", "json").json()["terms"] == "eom 30"
+    assert "月结 30 天" in ledger("--lang", "zh", "customer", "show", "HK").out
+    d = ledger("delivery", "add", "HK", "1000", "--date", "2026-10-15", "--terms", "30% 货到付款，70% 发货后 60 天",
+               "--ref", "HK-1", "--format", "json").json()  # fmt: skip
+    assert d["terms"] == "30% cod, 70% net 60"
+    assert [(i["due"], i["amount"]) for i in d["items"]] == [("2026-10-15", "300.00"), ("2026-12-14", "700.00")]
+    (tmp_path / "d.csv").write_text("ref,customer,date,amount,terms\nHK-2,HK,2026-10-20,500,次月底\n", "utf-8")
+    ledger("import", "deliveries", str(tmp_path / "d.csv"))
+    due = {i["ref"]: i["due"] for i in ledger("ledger", "HK", "--format", "json").json()["open_items"]}
+    assert due["HK-2"] == "2026-11-30"
+    r = ar("--lang", "zh", "delivery", "add", "HK", "1000", "--terms", "货到")
+    assert r.code == 2 and r.err.startswith("错误：未知的账期 '货到'：") and r.err.count("\n") == 1
+
+
 def test_chinese_words_for_channels_reasons_and_methods(ledger):
     ledger("log", "HD", "微信", "--note", "发了对账单")
     ledger("log", "HD", "拜访")

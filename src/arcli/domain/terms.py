@@ -10,7 +10,9 @@ Grammar (case-insensitive; spaces optional)::
                 | "eom" [N]                           N days after the end of the delivery month
                 | "eom+" N "m"                        end of the Nth month after the delivery month
 
-Examples: ``net 30``, ``eom 30``, ``eom+1m``, ``30% cod, 70% net 60``.
+Examples: ``net 30``, ``eom 30``, ``eom+1m``, ``30% cod, 70% net 60``. Each part may also be said in Chinese,
+as arcli words it in Chinese or as reps write it (``货到付款``, ``月结30天``, ``发货后 60 天``,
+``30% 货到付款，70% 发货后 60 天``); terms are kept in the English form.
 """
 
 from __future__ import annotations
@@ -32,6 +34,33 @@ MAX_DAYS = 3660
 MAX_MONTHS = 120
 
 _PART = re.compile(r"(prepaid|cod|net\s*(\d+)|eom(?:\s*(\d+))?|eom\s*\+\s*(\d+)\s*m)")
+
+#: Terms said in Chinese, as arcli itself words them in Chinese (预付款, 货到付款, 发货后 30 天, 月结 30 天, 1 个月后的
+#: 月底) and as reps write them (款到发货, 现结, 30天, 账期30天, 月结30天, 次月底): each read as its English part
+_ZH_PARTS = (
+    (re.compile(r"预付款?|预付货款|款到发货|先款后货"), lambda m: "prepaid"),
+    (re.compile(r"货到付款|货到即付|货到付|现结|现款|现付|到付"), lambda m: "cod"),
+    (re.compile(r"(?:发货后|账期)?(\d+)天(?:账期|内付款|付款|内)?"), lambda m: f"net {m[1]}"),
+    (re.compile(r"月结(?:(\d+)天?)?"), lambda m: f"eom {m[1] or 0}"),
+    (re.compile(r"次月底|下月底|次月末|下月末"), lambda m: "eom+1m"),
+    (re.compile(r"(\d+)个月后的?月[底末]"), lambda m: f"eom+{m[1]}m"),
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _from_chinese(text: str) -> str:
+    """A part of terms written in Chinese, as its English form (``月结 30 天`` → ``eom 30``); other text as it is."""
+    if not _CJK.search(text):
+        return text
+    bare = re.sub(r"\s+", "", text).translate(_FULL_WIDTH)
+    for pattern, english in _ZH_PARTS:
+        m = pattern.fullmatch(bare)
+        if m:
+            return english(m)
+    return text
+
+
 _INSTALMENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(.+)")
 
 
@@ -112,7 +141,7 @@ def _pct(p: Decimal) -> str:
 
 
 def _parse_part(text: str, original: str) -> Rule:
-    m = _PART.fullmatch(text.strip())
+    m = _PART.fullmatch(_from_chinese(text.strip()))
     if not m:
         raise InputError(_("unknown terms {original!r}: {GRAMMAR}").format(original=original, GRAMMAR=_(GRAMMAR)))
     word = m.group(1)
@@ -138,7 +167,7 @@ def _parse_part(text: str, original: str) -> Rule:
 def parse_terms(text: str) -> Terms:
     """Parse terms such as ``net 30`` or ``30% cod, 70% net 60``; raise InputError showing the grammar."""
     original = text
-    s = (text or "").strip().lower().replace("，", ",").replace("％", "%")
+    s = (text or "").strip().lower().replace("，", ",").replace("、", ",").replace("％", "%")
     if not s:
         raise InputError(_("terms are empty: {GRAMMAR}").format(GRAMMAR=_(GRAMMAR)))
     pieces = [p.strip() for p in s.split(",")]
