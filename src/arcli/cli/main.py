@@ -438,26 +438,28 @@ _CLICK_ERRORS = [
 ]
 
 
-def _negative_amount(e: Exception, argv: list[str]) -> str | None:
+#: Arguments that start with "-" and so read to click as unknown options: what each is, and what to say
+_DASHED = (
+    (
+        r"-[¥￥]?[0-9０-９][0-9０-９,，.．]*(万|元)?",  # `ar payment add ACME -500`
+        N_("{value}: amounts are never negative; to take a record back, void it (`ar void KIND REF --reason …`)"),
+    ),
+    (r"(?i)-\d+[dwmy]", N_("{value} reads as an option: put `--` before it to give it as a date (`-- {value}`)")),
+)
+
+
+def _dashed_argument(e: Exception, argv: list[str]) -> str | None:
     """`ar payment add ACME -500` reads to click as an unknown option "-5" (then "0"…), as does `ar due -1d`:
-    say what is wrong instead."""
+    say what is wrong instead of "No such option"."""
     import re
 
     name = getattr(e, "option_name", None)
     if type(e).__name__ != "NoSuchOption" or not isinstance(name, str):
         return None
-    amount = re.compile(r"-[¥￥]?[0-9０-９][0-9０-９,，.．]*(万|元)?")
-    given = next((a for a in argv if a.startswith(name) and amount.fullmatch(a)), None)
-    if given is not None:
-        return _(
-            "{value}: amounts are never negative; to take a record back, void it (`ar void KIND REF --reason …`)"
-        ).format(value=given)
-    offset = re.compile(r"-\d+[dwmy]", re.IGNORECASE)  # `ar due -1d`: a day before today
-    given = next((a for a in argv if a.startswith(name) and offset.fullmatch(a)), None)
-    if given is not None:
-        return _("{value} reads as an option: put `--` before it to give it as a date (`-- {value}`)").format(
-            value=given
-        )
+    for pattern, msgid in _DASHED:
+        given = next((a for a in argv if a.startswith(name) and re.fullmatch(pattern, a)), None)
+        if given is not None:
+            return _(msgid).format(value=given)
     return None
 
 
@@ -522,8 +524,8 @@ def main(argv: list[str] | None = None) -> int:
         if "UsageError" in kinds:
             ctx = getattr(e, "ctx", None)
             hint = _(" (see `{command} --help`)").format(command=ctx.command_path) if ctx is not None else ""
-            negative = _negative_amount(e, sys.argv[1:] if argv is None else argv)
-            _error(negative if negative is not None else _usage_message(e) + hint)
+            dashed = _dashed_argument(e, sys.argv[1:] if argv is None else argv)
+            _error(dashed if dashed is not None else _usage_message(e) + hint)
             return 2
         if "ClickException" in kinds or "TyperException" in kinds:
             _error(_usage_message(e))
