@@ -81,6 +81,41 @@ def test_every_encoding_gives_the_same_ledger(tmp_path, capsys, monkeypatch, for
     assert f"({expected[form]})" in out
 
 
+ZH_HEADERS = {
+    "customers": ["客户名称", "客户编码", "账期", "信用额度", "业务员"],
+    "deliveries": ["单号", "客户", "发货日期", "金额", "到期日", "账期"],
+    "payments": ["收款单号", "客户", "收款日期", "收款金额", "收款方式", "核销单号"],
+}
+
+
+@pytest.mark.parametrize("form", ["gb18030", "xlsx"])
+def test_chinese_column_names_give_the_same_ledger(tmp_path, capsys, form):
+    """A Chinese spreadsheet's own headers (客户名称, 单号, 发货日期, 金额 …) are read as the fields, with no --map:
+    the same ledger as the canonical files."""
+    states = []
+    for variant in ("canonical", "chinese"):
+        db = tmp_path / f"{variant}.db"
+        for kind, table in (("customers", CUSTOMERS), ("deliveries", DELIVERIES), ("payments", PAYMENTS)):
+            if variant == "chinese":
+                table = [ZH_HEADERS[kind], *table[1:]]
+            f = write(tmp_path / f"{kind}-{variant}.{'xlsx' if form == 'xlsx' else 'csv'}", table, form)
+            assert main(["--db", str(db), "import", kind, str(f)]) == 0, capsys.readouterr().err
+        states.append(ledger_state(db))
+    assert states[0] == states[1] and len(states[0][1]) == 5
+
+
+def test_a_column_named_as_a_field_comes_before_a_chinese_name(ok, db, tmp_path):
+    ok("customer", "add", "A", "--terms", "cod")
+    ok("customer", "add", "B", "--terms", "cod")
+    table = [["客户", "customer", "ref", "日期", "金额", "备注"], ["B", "A", "D1", "2026-11-01", "100", "x"]]
+    r = ok("import", "deliveries", str(write(tmp_path / "d.csv", table, "utf-8")))
+    assert "客户" in r.out  # listed among the columns ignored
+    assert rows(db, "select c.name, e.note from entry e join customer c on c.id = e.customer_id") == [("A", "x")]
+    r = ok("import", "deliveries", str(write(tmp_path / "d1.csv", [table[0], ["B", "A", "D2", "2026-11-01", "1", ""]],
+                                              "utf-8")))  # fmt: skip
+    assert "read 1 row: added 1" in r.out  # one row, in words that agree
+
+
 def test_reimport_and_overlap_add_only_new_rows(ok, db, tmp_path):
     ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
     d = write(tmp_path / "d.csv", DELIVERIES[:3], "utf-8")

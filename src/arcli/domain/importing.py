@@ -29,6 +29,28 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 METHODS = VOCABULARIES["method"]
 
+#: Column names of Chinese spreadsheets, read as the canonical field of that kind they can stand for (客户 is the
+#: name in a customers file and the customer elsewhere). A column named exactly as a field, or given by --map,
+#: comes first; a field is fed by the first column that can stand for it.
+HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("客户", "客户名称", "客户名", "单位名称", "名称"), ("name", "customer")),
+    **dict.fromkeys(("客户编码", "客户编号", "客户代码", "编码"), ("code",)),
+    **dict.fromkeys(("单号", "单据号", "编号", "发货单号", "出库单号", "收款单号", "凭证号", "发票号"), ("ref",)),
+    **dict.fromkeys(("日期", "单据日期", "发货日期", "出库日期", "收款日期", "付款日期", "销售日期"), ("date",)),
+    **dict.fromkeys(("金额", "发货金额", "收款金额", "付款金额", "应收金额", "销售金额", "承诺金额"), ("amount",)),
+    **dict.fromkeys(("账期", "付款条件", "结算方式", "付款方式条款"), ("terms",)),
+    **dict.fromkeys(("到期日", "到期日期", "应收日期"), ("due",)),
+    **dict.fromkeys(("信用额度", "授信额度"), ("credit_limit",)),
+    **dict.fromkeys(("业务员", "销售员", "业务代表"), ("rep",)),
+    **dict.fromkeys(("电话", "联系电话", "手机"), ("phone",)),
+    **dict.fromkeys(("备注", "摘要", "说明", "原因"), ("note",)),
+    **dict.fromkeys(("合同号", "销售单号", "订单号"), ("sale",)),
+    **dict.fromkeys(("收款方式", "支付方式"), ("method",)),
+    **dict.fromkeys(("核销单号", "冲销单号", "对应单号"), ("applies_to",)),
+    **dict.fromkeys(("承诺日期", "承诺付款日期", "约定付款日期"), ("by",)),
+    **dict.fromkeys(("承诺日", "承诺时间"), ("made",)),
+}
+
 #: A text cell starting with one of these is a formula (or can become one) in a spreadsheet. Exports write such
 #: text with a leading apostrophe (CSV) or as quoted text (xlsx); CSV import takes the apostrophe off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -169,14 +191,18 @@ def map_header(kind: str, header: list[str], mapping: dict[str, list[str]]) -> t
         if column not in [h.strip() for h in header]:
             raise InputError(_("--map column {column!r} is not in the file's header").format(column=column))
     columns: dict[int, list[str]] = {}
-    ignored = []
-    for n, name in enumerate(h.strip().lstrip("\ufeff") for h in header):
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    for n, name in enumerate(names):
         targets = mapping.get(name) or ([name.lower()] if name.lower() in known else [])
         if targets:
             columns[n] = targets
-        elif name:
-            ignored.append(name)
     present = {t for ts in columns.values() for t in ts}
+    for n, name in enumerate(names):  # then a Chinese column name, for a field no column feeds yet
+        field = next((f for f in HEADER_WORDS.get(name, ()) if f in known and f not in present), None)
+        if n not in columns and field is not None:
+            columns[n] = [field]
+            present.add(field)
+    ignored = [name for n, name in enumerate(names) if n not in columns and name]
     missing = [f for f in required if f not in present]
     if missing:
         raise InputError(

@@ -15,7 +15,7 @@ from arcli.cli.main import app
 from arcli.cli.render import Col, csv_safe_text, print_table, progress_bar, say, table, warn
 from arcli.domain.errors import ArError
 from arcli.domain.importing import FORMULA_STARTS
-from arcli.i18n import _, code
+from arcli.i18n import _, code, ngettext
 
 
 class Kind(enum.StrEnum):
@@ -75,9 +75,12 @@ def import_cmd(
     bad = r.errors
     if errors:
         _write_errors(errors, r)
-    counts = _(
+    counts = ngettext(
+        "read {read:,} row: added {added:,}, unchanged {unchanged:,}, conflicts {conflicts:,}, errors {errors:,} "
+        "({seconds:.1f} s)",
         "read {read:,} rows: added {added:,}, unchanged {unchanged:,}, conflicts {conflicts:,}, errors {errors:,} "
-        "({seconds:.1f} s)"
+        "({seconds:.1f} s)",
+        r.read,
     ).format(
         read=r.read,
         added=r.added,
@@ -92,7 +95,9 @@ def import_cmd(
             table(
                 [Col("line", "Line", "int"), Col("problem", "Problem")],
                 shown,
-                title=_("{n} rows of {path} cannot be imported").format(n=len(bad), path=r.path),
+                title=ngettext(
+                    "{n} row of {path} cannot be imported", "{n} rows of {path} cannot be imported", len(bad)
+                ).format(n=f"{len(bad):,}", path=r.path),
             )
         )
         if len(bad) > 50:
