@@ -31,11 +31,12 @@ METHODS = VOCABULARIES["method"]
 
 #: Column names of Chinese spreadsheets, read as the canonical field of that kind they can stand for (客户 is the
 #: name in a customers file and the customer elsewhere). A column named exactly as a field, or given by --map,
-#: comes first; a field is fed by the first column that can stand for it.
+#: comes first; a field is fed by the first column that can stand for it. Words that name other things in a
+#: delivery note (名称 and 编号 are as often the product's) are left to --map.
 HEADER_WORDS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("客户", "客户名称", "客户名", "单位名称", "名称"), ("name", "customer")),
+    **dict.fromkeys(("客户", "客户名称", "客户名", "单位名称"), ("name", "customer")),
     **dict.fromkeys(("客户编码", "客户编号", "客户代码", "编码"), ("code",)),
-    **dict.fromkeys(("单号", "单据号", "编号", "发货单号", "出库单号", "收款单号", "凭证号", "发票号"), ("ref",)),
+    **dict.fromkeys(("单号", "单据号", "发货单号", "出库单号", "收款单号", "凭证号", "发票号"), ("ref",)),
     **dict.fromkeys(("日期", "单据日期", "发货日期", "出库日期", "收款日期", "付款日期", "销售日期"), ("date",)),
     **dict.fromkeys(("金额", "发货金额", "收款金额", "付款金额", "应收金额", "销售金额", "承诺金额"), ("amount",)),
     **dict.fromkeys(("账期", "付款条件", "结算方式", "付款方式条款"), ("terms",)),
