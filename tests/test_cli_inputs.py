@@ -68,13 +68,19 @@ def test_a_relative_date_before_today_as_an_argument_says_to_put_dashes(cust, ar
         ("+1m", "2026-12-23"),
         ("fri", "2026-11-27"),
         ("last fri", "2026-11-20"),
+        ("2026.11.20", "2026-11-20"),  # year first, as Chinese spreadsheets write it
+        ("20261120", "2026-11-20"),
+        ("2026-11-20 14:30:00", "2026-11-20"),  # a time of day, as exports write it: the day is kept
+        ("2026-11-20T09:15", "2026-11-20"),
     ],
 )
 def test_date_forms(cust, text, day):
     assert cust("delivery", "add", "A", "1", "--date", text, "--format", "json").json()["date"] == day
 
 
-@pytest.mark.parametrize("text", ["11/12/2026", "2026-02-30", "next week", "+3x"])
+@pytest.mark.parametrize(
+    "text", ["11/12/2026", "2026-02-30", "next week", "+3x", "20260230", "2026-11-20 noon", "202611201", "20.11.2026"]
+)
 def test_date_rejections(cust, ar, text):
     r = ar("delivery", "add", "A", "1", "--date", text)
     assert r.code == 2 and r.err.startswith("error: --date: ") and r.err.count("\n") == 1

@@ -1,6 +1,7 @@
 """Dates people type, resolved against an explicit "today" (never the clock).
 
-Accepted: ISO ``2026-11-23`` (also ``2026/11/23``), ``today``, ``yesterday``, ``tomorrow``, offsets ``+3d``,
+Accepted: ISO ``2026-11-23`` (also ``2026/11/23``, ``2026.11.23``, ``20261123``, and with a time of day as
+exports write it, ``2026-11-23 14:30:00``: the day is kept), ``today``, ``yesterday``, ``tomorrow``, offsets ``+3d``,
 ``-2w``, ``+1m``, ``-1y``, weekday names (``fri``, ``friday``: the next Friday after today; ``last fri``: the
 latest Friday before today). Day-first and month-first forms such as ``11/12/2026`` are ambiguous and
 rejected, never guessed.
@@ -36,7 +37,9 @@ _WEEKDAYS = {
     "sat": 5, "saturday": 5,
     "sun": 6, "sunday": 6,
 }  # fmt: skip
-_ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+#: year first: 2026-11-23, 2026/11/23, 2026.11.23, 20261123, also with a time of day as exports write it
+#: (2026-11-23 14:30:00, 2026-11-23T14:30): the day is what a date field keeps
+_ISO = re.compile(r"(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|(\d{2})(\d{2}))(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _OFFSET = re.compile(r"([+-])(\d{1,5})([dwmy])")
 _ZH_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3, "昨天": -1, "昨日": -1, "前天": -2}
 _ZH_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -95,7 +98,7 @@ def _relative(s: str, original: str, today: date) -> date:
     m = _ISO.fullmatch(s)
     if m:
         try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return date(int(m.group(1)), int(m.group(2) or m.group(4)), int(m.group(3) or m.group(5)))
         except ValueError:
             raise InputError(_("no such date: {original!r}").format(original=original)) from None
     m = _OFFSET.fullmatch(s)
