@@ -54,3 +54,30 @@ def test_benchmark_smoke_at_10k(tmp_path):
     for command in ("ar due today", "ar report aging --as-of", "ar ledger C00042", "ar --help"):
         assert command in r.stdout
     print(r.stdout)  # the figures, in the test log
+
+
+@pytest.mark.sqlite_only("the benchmark builds SQLite ledgers")
+def test_import_phases_at_10k(tmp_path):
+    """The import's breakdown runs on the code as it is (it wraps the storage layer's calls by name), each part
+    is its own (a call's time without the calls it makes), and the ledger it builds passes `ar check`."""
+    r = subprocess.run(
+        [sys.executable, str(BENCH / "import_phases.py"), "--deliveries", "10000", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ar check: ok" in r.stdout
+    for kind, calls in (("deliveries", "append_deliveries"), ("payments", "append_allocations")):
+        section = r.stdout.split(f"## ar import {kind}: ")[1]
+        total = float(section.split(" rows in ")[1].split(" s")[0])
+        table = section.split("\nSQLite ")[0].splitlines()[1:]  # under the title
+        lines = {line[:34].strip(): line[34:].split() for line in table if line.strip()}
+        assert calls in lines and "the importer (Python)" in lines
+        # each call's own seconds leave out the calls it makes: none below zero, SQLite's share within it
+        for k, v in lines.items():
+            if k not in ("storage call", "total"):
+                own, sql = float(v[-2]), float(v[-1])
+                assert own >= 0 and sql <= own + 0.01, (k, v)
+        assert float(lines["total"][-1]) <= total  # SQLite's seconds of the import
+    print(r.stdout)
