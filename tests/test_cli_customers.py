@@ -47,6 +47,14 @@ def test_near_miss_suggests(ok, ar):
     assert r.err == "error: no customer 'Greenfeld Pharmacy'; did you mean 'Greenfield Pharmacy'?\n"
     r = ar("customer", "show", "Zzz")
     assert r.code == 1 and "see `ar customer list`" in r.err
+    # a name's beginning, or a word of it, is suggested (never taken: money goes to the name given in full)
+    ok("customer", "add", "Acme Trading", "--code", "ACT")
+    ok("customer", "add", "North Acme Supplies")
+    r = ar("payment", "add", "acme", "100")
+    assert r.code == 1
+    assert r.err == "error: no customer 'acme'; did you mean 'Acme Trading' or 'North Acme Supplies'?\n"
+    r = ar("customer", "show", "pharm")
+    assert r.err == "error: no customer 'pharm'; did you mean 'Greenfield Pharmacy'?\n"
 
 
 def test_duplicates_and_bad_input_write_nothing(ok, ar, db):
