@@ -154,6 +154,14 @@ def test_grade_and_cadence_follow_the_record(ok):
     ok("--as-of", "2026-11-20", "log", "Good", "call")
     s = show(ok, "Good", "2026-11-23")
     assert s["grade"] == "A" and s["next_follow_up"] == "2026-12-04"  # A: 14 days after the last contact
+    assert s["last_contact"] == "2026-11-20" and s["latest_promise"] is None
+    # a promise still open is no record yet, and the reason says so without denying the promise shown
+    promise(ok, "Good", "500", "--by", "2026-11-30", as_of="2026-11-23")
+    s = show(ok, "Good", "2026-11-23")
+    assert s["grade_reasons"][0] == "no promise has come due yet"
+    assert s["latest_promise"] == {
+        "id": 1, "amount": "500.00", "by": "2026-11-30", "made_on": "2026-11-23", "status": "open", "paid": "0.00"
+    }  # fmt: skip
 
     ok("customer", "add", "Poor", "--terms", "cod")
     ok("delivery", "add", "Poor", "9,000", "--date", "2026-10-01")
@@ -203,7 +211,8 @@ def test_dispute_lifecycle_keeps_the_customer_on_the_list(agent, ar):
     assert "Dispute 1 opened (downstream)" in r.out
     row = agent("due", "--format", "json").json()[0]
     assert row["action"] == "answer the dispute in writing" and "1 open dispute" in row["why"]
-    assert agent("customer", "show", "HD", "--format", "json").json()["open"] == "152300.00"  # still ages
+    shown = agent("customer", "show", "HD", "--format", "json").json()
+    assert shown["open"] == "152300.00" and shown["open_disputes"] == 1  # still ages
     assert ar("dispute", "resolve", "1", "--resolution", " ").code == 2
     agent("dispute", "resolve", "1", "--resolution", "Your customers' terms are not ours: COD, pay in full.")
     assert agent("dispute", "list", "--open", "--format", "json").json() == []
@@ -221,7 +230,10 @@ def test_credit_hold_and_stop_supply_need_force(agent, ar, db):
     assert dump(db) == before
     assert ar("delivery", "add", "HD", "100", "--force").code == 0
     assert "ON CREDIT HOLD" in agent("customer", "show", "HD").out
+    shown = agent("customer", "show", "HD", "--format", "json").json()
+    assert (shown["on_hold"], shown["hold_reason"]) == (True, "broke three promises")
     agent("customer", "release", "HD")
+    assert agent("customer", "show", "HD", "--format", "json").json()["hold_reason"] is None
     assert ar("delivery", "add", "HD", "100").code == 0
     # 60+ days overdue is the stop-supply level
     r = ar("--as-of", "2027-01-20", "delivery", "add", "HD", "100")

@@ -154,7 +154,7 @@ class Grade:
         if self.keep_rate_pct is not None:
             reasons.append(_("keeps {rate:.0f}% of promises").format(rate=self.keep_rate_pct))
         else:
-            reasons.append(_("no promises yet"))
+            reasons.append(_("no promise has come due yet"))  # kept or broken: a window has ended
         if self.avg_days_late is not None:
             reasons.append(_("pays {days:.0f} days late on average").format(days=self.avg_days_late))
         if self.broken_90d:

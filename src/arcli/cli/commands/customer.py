@@ -129,8 +129,20 @@ def show(
             "grade_reasons": st.grade.reasons,
             "keep_rate": None if st.keep_rate is None else f"{st.keep_rate:.0f}",
             "next_follow_up": st.next_follow_up.isoformat() if st.next_follow_up else None,
+            "last_contact": st.last_contact.isoformat() if st.last_contact else None,
             "on_hold": st.on_hold,
+            "hold_reason": st.hold_reason,
+            "open_disputes": st.open_disputes,
         }
+        p = st.latest_promise
+        obj["latest_promise"] = (
+            plain_rows(
+                LATEST_PROMISE_COLS,
+                [dict(id=p.id, amount=p.amount, by=p.by, made_on=p.made_on, status=p.status, paid=p.paid)],
+            )[0]
+            if p
+            else None
+        )
         obj["open_items"] = plain_rows(item_cols, items)
         emit_json(obj)
         return
@@ -187,6 +199,17 @@ def show(
         emit(fmt, item_cols, items, title=_("Open items"))
     else:
         say(_("  nothing open"))
+
+
+#: `ar customer show --format json`'s latest promise (the whole promise: `ar promise show ID`)
+LATEST_PROMISE_COLS = [
+    Col("id", "#", "int"),
+    Col("amount", "Amount", "money"),
+    Col("by", "Pay by", "date"),
+    Col("made_on", "Made on", "date"),
+    Col("status", "Status", vocab="promise"),
+    Col("paid", "Paid", "money"),
+]
 
 
 @customer_app.command("edit")
