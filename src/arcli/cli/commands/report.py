@@ -136,16 +136,12 @@ def aging(
     if r.by == "customer":  # the table for people: the rep is in JSON/CSV and `--by rep`
         cols = [c for c in cols if c.key != "rep"]
     rows = r.rows[:limit] if limit else r.rows
-    shown = [
-        row | ({"customer": f"{row['customer']} *"} if row.get("disputed") and "customer" in row else {})
-        for row in rows
-    ]
     t = r.totals
     check = _("Check: Σ buckets = total {total}; total − credit {net} = ledger balance {ledger}: ").format(
         total=money(t["total"]), net=money(t["total"] - t["credit"]), ledger=money(r.ledger_balance)
     ) + (_("reconciled") if r.reconciled else _("DOES NOT RECONCILE"))
     if t["disputed"]:
-        check += "\n" + _("* in dispute: {amount} (still aging)").format(amount=money(t["disputed"]))
+        check += "\n" + _("Disputed: {amount} in dispute, still aging").format(amount=money(t["disputed"]))
     if len(rows) < len(r.rows):
         check += "\n" + _(
             "Showing the first {shown} of {total:,} rows, oldest debts first (totals: all); --limit 0 shows all"
@@ -156,7 +152,7 @@ def aging(
         else _("Aged receivables as of {day} (by delivery date)")
     ).format(day=r.as_of.isoformat())
     first = KEY_COLS[r.by][0].key
-    print_table(table(cols, shown, title=label, totals={**t, first: _("TOTAL")}, caption=check))
+    print_table(table(cols, rows, title=label, totals={**t, first: _("TOTAL")}, caption=check))
     console().print(_bars(r))
 
 
