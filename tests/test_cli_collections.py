@@ -69,6 +69,26 @@ def test_threshold_and_grace_are_configurable(agent):
     assert agent("config", "list", "--format", "json").json()[1]["source"] == "default"
 
 
+def test_a_promise_after_money_paid_the_same_day_says_it_counts(ok):
+    """A payment dated the promise's day counts towards it (the rule counts from the day): recorded after a
+    payment of that day, the promise says so at once, with the total to record if more was promised on top."""
+    ok("customer", "add", "Acme", "--terms", "net 30")
+    ok("delivery", "add", "Acme", "20,000", "--date", "2026-10-01")
+    r = ok("promise", "add", "Acme", "5,000", "--by", "+3d")
+    assert r.err == ""  # nothing paid since the day it was made: no note
+    ok("customer", "add", "Bolt", "--terms", "net 30")
+    ok("delivery", "add", "Bolt", "20,000", "--date", "2026-10-01")
+    ok("payment", "add", "Bolt", "5,000")  # today, before the call
+    r = ok("promise", "add", "Bolt", "10,000", "--by", "+3d")
+    assert r.err == (
+        "note: 5,000.00 paid from 2026-11-23 on counts towards it already (a promise counts the payments from the"
+        " day it is made): if 10,000.00 more was promised on top of that, record 15,000.00\n"
+    )
+    assert "Promise 2: Bolt will pay 10,000.00 by 2026-11-26" in r.out
+    r = ok("promise", "add", "Bolt", "10,000", "--by", "+3d", "--format", "json")
+    assert r.json()["paid"] == "5000.00" and r.err.startswith("note: 5,000.00 paid from 2026-11-23 on")
+
+
 def test_several_promises_are_matched_oldest_first(ok):
     ok("customer", "add", "Hosp", "--terms", "eom 30")
     ok("delivery", "add", "Hosp", "100,000", "--date", "2026-08-01", "--ref", "A")

@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from arcli.cli.common import TABLE_ROWS, FormatOpt, NoteOpt, RepFilterOpt, RowsOpt, amount, code_of, context, day
 from arcli.cli.main import app
 from arcli.cli.render import Col, Format, emit, emit_json, first_rows, plain_rows, say
+from arcli.cli.render import note as tell  # `note` is an option of these commands
 from arcli.i18n import N_, _, code, ngettext
 from arcli.i18n import money as fa
 
@@ -81,6 +82,13 @@ def promise_add(
         note=note,
         grace_days=grace,
     )
+    if v.paid:  # money already in counts towards the new promise: say so while the rep can still correct it
+        tell(
+            _(
+                "{paid} paid from {day} on counts towards it already (a promise counts the payments from the day it "
+                "is made): if {amount} more was promised on top of that, record {total}"
+            ).format(paid=fa(v.paid), day=v.made_on, amount=fa(v.amount), total=fa(v.amount + v.paid))
+        )
     if fmt is Format.json:
         emit_json(plain_rows(PROMISE_COLS, [_promise_row(v)])[0])
         return
