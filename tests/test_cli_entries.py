@@ -164,6 +164,19 @@ def test_void_is_idempotent_and_refuses_a_second_different_void(shop, ar, db):
     assert ar("void", "delivery", "NOPE", "--reason", "x").code == 1
     assert ar("void", "payment", "A", "--reason", "x").code == 1  # A is a delivery, not a payment
     assert ar("void", "delivery", "A", "--reason", " ").code == 2
+    # the ways a person gets the command wrong are answered with the right one, in one line
+    r = ar("void", "A", "--reason", "typo")
+    assert r.code == 2
+    assert r.err == (
+        "error: Invalid value for 'KIND': 'A' is not one of delivery, payment, writeoff (what to void comes first, "
+        "then its ref: `ar void payment REF`) (see `ar void --help`)\n"
+    )
+    r = ar("delivery", "void", "A", "--reason", "typo")
+    assert (r.code, r.err) == (2, "error: to void a delivery: `ar void delivery REF --reason …`\n")
+    r = ar("customer", "due")
+    assert (r.code, r.err) == (2, "error: `ar due` is a command of its own (see `ar due --help`)\n")
+    r = ar("delivery", "frobnicate")
+    assert r.code == 2 and r.err.startswith("error: No such command 'frobnicate'.")
     assert dump(db) == before
 
 

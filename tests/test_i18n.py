@@ -201,7 +201,7 @@ def test_errors_are_one_chinese_line(ledger, ar):
     r = ar("--lang", "zh", "log", "HD", "飞鸽传书")
     assert r.code != 0 and r.err.startswith("错误：方式：'飞鸽传书' 不是可选值之一：call/电话, visit/拜访")
     r = ar("--lang", "zh", "void", "sale", "x", "--reason", "y")
-    assert r.code == 2 and r.err.startswith("错误：'类型'：'sale' 不是可选值之一：'delivery'")
+    assert r.code == 2 and r.err.startswith("错误：'类型' 的值无效：'sale' 不是 delivery、payment、writeoff 之一")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -463,6 +463,21 @@ def _dashed_argument(e: Exception, argv: list[str]) -> str | None:
     return None
 
 
+def _misplaced_command(e: Exception, ctx: Any) -> str | None:
+    """`ar payment void P3` or `ar customer due`: a command of its own given under a group. Say where it is."""
+    import re
+
+    m = re.fullmatch(r"No such command '(.+)'\.", _one_line(e.format_message()))
+    if m is None or ctx is None or ctx.parent is None:
+        return None
+    name, root = m.group(1), ctx.find_root()
+    if name not in root.command.list_commands(root):
+        return None
+    if name == "void" and ctx.info_name in ("delivery", "payment", "writeoff"):
+        return _("to void a {kind}: `ar void {kind} REF --reason …`").format(kind=ctx.info_name)
+    return _("`ar {name}` is a command of its own (see `ar {name} --help`)").format(name=name)
+
+
 def _usage_message(e: Exception) -> str:
     import re
 
@@ -524,8 +539,8 @@ def main(argv: list[str] | None = None) -> int:
         if "UsageError" in kinds:
             ctx = getattr(e, "ctx", None)
             hint = _(" (see `{command} --help`)").format(command=ctx.command_path) if ctx is not None else ""
-            dashed = _dashed_argument(e, sys.argv[1:] if argv is None else argv)
-            _error(dashed if dashed is not None else _usage_message(e) + hint)
+            said = _dashed_argument(e, sys.argv[1:] if argv is None else argv) or _misplaced_command(e, ctx)
+            _error(said if said is not None else _usage_message(e) + hint)
             return 2
         if "ClickException" in kinds or "TyperException" in kinds:
             _error(_usage_message(e))

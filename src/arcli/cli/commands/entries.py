@@ -271,10 +271,25 @@ def writeoff(
     _warnings(p)
 
 
+def _what_to_void(value: str) -> str:
+    """KIND, said plainly when a ref comes first (`ar void P000003`)."""
+    if value not in tuple(Kind):
+        raise typer.BadParameter(
+            _(
+                "{value!r} is not one of delivery, payment, writeoff (what to void comes first, then its ref: "
+                "`ar void payment REF`)"
+            ).format(value=value)
+        )
+    return value
+
+
 @app.command("void")
 def void(
     ctx: typer.Context,
-    kind: Annotated[Kind, typer.Argument(metavar="KIND", help="What to void: delivery, payment or writeoff.")],
+    kind: Annotated[
+        str,
+        typer.Argument(metavar="KIND", help="What to void: delivery, payment or writeoff.", callback=_what_to_void),
+    ],
     ref: Annotated[str, typer.Argument(metavar="REF", help="Its ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")],
     date: Annotated[
@@ -285,15 +300,15 @@ def void(
     """Void a delivery, payment or write-off with a reversal entry; the original stays in the history."""
     from arcli.services.entries import void as void_entry
 
-    p = void_entry(context(ctx, f"void {kind.value}"), kind.value, ref, reason=reason, date=day(date, ctx))
+    p = void_entry(context(ctx, f"void {kind}"), kind, ref, reason=reason, date=day(date, ctx))
     if fmt is Format.json:
-        _json(p, voided=kind.value)
+        _json(p, voided=kind)
     elif p.unchanged:
-        say(_("{kind} {ref} is already voided; nothing changed").format(kind=code("kind", kind.value), ref=ref))
+        say(_("{kind} {ref} is already voided; nothing changed").format(kind=code("kind", kind), ref=ref))
     else:
         say(
             _("Voided {kind} {ref} of {customer} ({amount}) on {date}").format(
-                kind=code("kind", kind.value), ref=ref, customer=p.customer, amount=money(p.amount), date=p.date
+                kind=code("kind", kind), ref=ref, customer=p.customer, amount=money(p.amount), date=p.date
             )
         )
         _print_applied(p)
