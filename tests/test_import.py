@@ -221,6 +221,23 @@ def test_bad_rows_are_listed_with_line_column_and_reason(ok, ar, db, tmp_path):
     assert r.code == 1 and "no customer 'Nobody'" in r.out and "--create-customers" in r.out
 
 
+def test_an_unknown_customer_suggests_the_names_it_may_mean(ok, ar, db, tmp_path):
+    """For the first ten names the file gives that are no customer's; the rest say only what to do."""
+    ok("customer", "add", "Acme Trading", "--terms", "net 30")
+    table = [DELIVERIES[0], *([f"D-{n}", f"Acme Trading {n}", "2026-10-01", "100", "", ""] for n in range(1, 13))]
+    table.insert(1, ["D-0", "acme", "2026-10-01", "100", "", ""])
+    errors = tmp_path / "e.csv"
+    before = dump(db)
+    r = ar("import", "deliveries", str(write(tmp_path / "d.csv", table, "utf-8")), "--errors", str(errors))
+    assert r.code == 1 and dump(db) == before
+    got = [g["error"] for g in csv.DictReader(io.StringIO(errors.read_text(encoding="utf-8-sig")))]
+    assert got[0] == (
+        "customer: no customer 'acme' (did you mean 'Acme Trading'? add it first, or use --create-customers)"
+    )
+    assert sum("did you mean 'Acme Trading'?" in e for e in got) == 10 and len(got) == 13
+    assert got[-1] == "customer: no customer 'Acme Trading 12' (add it first, or use --create-customers)"
+
+
 def test_a_corrupt_byte_fails_with_its_position(ar, db, tmp_path):
     good = "name,code\n鸿达医药代理,HD\n市第一人民医院,CH\n".encode()
     broken = good[:30] + b"\xff" + good[31:]

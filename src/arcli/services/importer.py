@@ -26,6 +26,7 @@ from arcli.domain.terms import Terms, parse_terms
 from arcli.i18n import _
 from arcli.services import entries
 from arcli.services.context import Context, unit_of_work
+from arcli.services.lookup import suggestions
 from arcli.storage import NewDelivery, NewPayment, Tx
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -172,6 +173,8 @@ def import_file(
 
 
 BATCH = 2_000
+#: how many unknown customers' errors suggest names
+SUGGESTED = 10
 
 
 def _row(
@@ -325,6 +328,7 @@ class _Poster:
         self.by_name: dict[str, Customer] = {c.name: c for c in everyone}
         self.by_code: dict[str, Customer] = {c.code: c for c in everyone if c.code}
         self.known = self.by_code | self.by_name  # by name or code (a name wins over another customer's code)
+        self.hints: dict[str, list[str]] = {}  # unknown customer → the names it may mean (see _unknown)
         self.queues: dict[int, list[Any]] = {}  # for importing payments: see _post_payments
         self.reopened: set[int] = set()
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
@@ -362,17 +366,12 @@ class _Poster:
 
     def _one(self, row: importing.Row) -> None:
         f, r = row.fields, self.result
-        self.tx.restore_indexes()  # the general way reads through every index
         try:
             c = self.customer(f["customer"])
             if c is None:
-                self.fail(
-                    row,
-                    _("customer: no customer {customer!r} (add it first, or use --create-customers)").format(
-                        customer=f["customer"]
-                    ),
-                )
+                self.fail(row, self._unknown(f["customer"]))
                 return
+            self.tx.restore_indexes()  # the general way reads through every index
             if _post_row(self.tx, self.ctx, r.kind, c, f):
                 r.added += 1
             else:
@@ -381,6 +380,18 @@ class _Poster:
             self.fail(row, str(e), conflict=True)
         except ArError as e:
             self.fail(row, str(e))
+
+    def _unknown(self, key: str) -> str:
+        """The error of a row naming no customer, with the names it may mean (see `lookup.suggestions`) for the
+        first few such names: a file may name thousands, and each is compared with every customer."""
+        if key not in self.hints:
+            self.hints[key] = suggestions(key, list(self.known)) if len(self.hints) < SUGGESTED else []
+        close = self.hints[key]
+        if close:
+            return _(
+                "customer: no customer {customer!r} (did you mean {names}? add it first, or use --create-customers)"
+            ).format(customer=key, names=_(" or ").join(repr(c) for c in close))
+        return _("customer: no customer {customer!r} (add it first, or use --create-customers)").format(customer=key)
 
     def _bulk_customers(self, rows: list[importing.Row]) -> None:
         """A known name with the same fields is unchanged, with others a conflict; a name or code another
