@@ -175,6 +175,51 @@ def test_a_large_import_sets_indexes_aside_and_builds_them_again(ok, ar, db, tmp
     assert r.code != 0 and rows(one, indexes) == before and ledger_state(one) == states[1]
 
 
+@pytest.mark.sqlite_only("large imports rebuild SQLite's open items (PostgreSQL deletes them)")
+def test_a_large_import_of_payments_settles_the_items_it_paid_off_in_one_go(ok, db, tmp_path, monkeypatch):
+    """Payments that pay off most open items leave the open items table written anew (those left, with what
+    they still owe) instead of deleting row by row: the same open and settled items, table and indexes word
+    for word, as an import that deletes them; a row on the general way in between sees them up to date."""
+    from arcli.storage import Tx
+
+    schema = "select type, name, sql from sqlite_master order by type, name"
+    derived = [
+        "select i.ref, o.due_date, o.delivery_date, o.open from open_item o join item i on i.id = o.item_id"
+        " order by i.ref",
+        "select i.ref, s.due_date, s.settled_on, s.amount, s.days_late from settled_item s"
+        " join item i on i.id = s.item_id order by i.ref",
+    ]
+    deliveries = [
+        DELIVERIES[0],
+        *(["D-" + str(n), "HD", f"2026-10-{n:02}", "1,000", "", "net 10"] for n in range(1, 9)),
+        ["E-1", "CH", "2026-09-01", "500", "", "net 5"],
+        ["E-2", "CH", "2026-09-02", "700", "", "net 5"],
+    ]
+    payments = [
+        PAYMENTS[0],
+        ["P-1", "HD", "2026-10-20", "3,000", "bank", ""],  # D-1..D-3 in full
+        ["P-2", "CH", "2026-09-30", "900", "bank", ""],  # E-1 in full, 400 of E-2
+        ["P-3", "HD", "2026-10-25", "200", "bank", "D-8"],  # the general way: reads D-8 open in full
+        ["P-4", "HD", "2026-11-05", "4,500", "cash", ""],  # D-4..D-7 in full, 500 of D-8
+    ]
+    files = [write(tmp_path / f"{k}.csv", t, "utf-8") for k, t in (("d", deliveries), ("p", payments))]
+    states = []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(Tx, "SET_ASIDE_ROWS", threshold)
+        one = tmp_path / f"{threshold}.db"
+        ok("--db", str(one), "import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
+        before = rows(one, schema)
+        for kind, path in zip(("deliveries", "payments"), files, strict=True):
+            ok("--db", str(one), "import", kind, str(path))
+        assert rows(one, schema) == before
+        ok("--db", str(one), "check")
+        states.append([ledger_state(one), *(rows(one, q) for q in derived)])
+    assert states[0] == states[1]
+    open_items, settled = states[1][1:]
+    assert [(ref, left) for ref, _, _, left in open_items] == [("D-8", 30_000), ("E-2", 30_000)]
+    assert [ref for ref, *_ in settled] == ["D-1", "D-2", "D-3", "D-4", "D-5", "D-6", "D-7", "E-1"]
+
+
 def test_an_import_shows_its_progress_on_a_terminal_only(ok, db, tmp_path):
     ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
     code, out, shown = on_a_terminal("import", "deliveries", str(write(tmp_path / "d.csv", DELIVERIES, "utf-8")),

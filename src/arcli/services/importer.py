@@ -162,6 +162,7 @@ def import_file(
                     progress(result.read, max(total, result.read))
             if not result.errors:
                 poster.post(batch)
+                poster.settle()
             if result.errors or dry_run:
                 raise _RollBack
             if progress is not None:  # a large import then builds indexes again and commits: seconds more
@@ -331,6 +332,10 @@ class _Poster:
         self.hints: dict[str, list[str]] = {}  # unknown customer → the names it may mean (see _unknown)
         self.queues: dict[int, list[Any]] = {}  # for importing payments: see _post_payments
         self.reopened: set[int] = set()
+        # items the payments so far paid off, and what those paid in part still owe: settled in one go
+        # (see settle) before anything reads the open items from the ledger
+        self.paid_off: list[int] = []
+        self.part_paid: dict[int, int] = {}
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
         self.customer_terms: dict[int, str] = {}  # for importing deliveries: see _terms and _items
         self.rules: dict[str, Terms] = {}
@@ -366,6 +371,7 @@ class _Poster:
 
     def _one(self, row: importing.Row) -> None:
         f, r = row.fields, self.result
+        self.settle()  # the full path reads the open items from the ledger
         try:
             c = self.customer(f["customer"])
             if c is None:
@@ -467,8 +473,9 @@ class _Poster:
     def _bulk_payments(self, rows: list[importing.Row]) -> None:
         """Post payments with a few statements per run of rows, exactly as row by row would: new payments that
         apply oldest due first are allocated in memory against their customers' open items (read in one
-        query), then inserted together; a row that names items, has no ref, or whose customer is unknown
-        ends the run and takes the full path, so the order of the file is kept."""
+        query), then inserted together; the items they pay off or down are settled in the ledger once, at the
+        end of the file (see settle). A row that names items, has no ref, or whose customer is unknown ends the
+        run and takes the full path (the items settled first), so the order of the file is kept."""
         existing = self.tx.entries_by_refs("payment", [r.fields["ref"] for r in rows if r.fields["ref"]])
         run: list[tuple[importing.Row, Customer]] = []
         seen: dict[str, tuple[Any, ...]] = {}  # ref → (customer id, amount, date, method) of this batch's rows
@@ -528,8 +535,8 @@ class _Poster:
         payments: list[NewPayment] = []
         allocations: list[tuple[int, int, int, int]] = []  # (payment's n, item id, amount, delivery day)
         credit: list[int] = []
-        paid_off: list[int] = []  # items this run paid in full
-        part_paid: dict[int, int] = {}  # item id → what it still owes, for those paid in part
+        paid_off = self.paid_off  # items paid in full
+        part_paid = self.part_paid  # item id → what it still owes, for those paid in part
         for row, c in run:
             f = row.fields
             items, owed, delivered, n = queues[c.id]
@@ -562,12 +569,18 @@ class _Poster:
                 late.add(n)
             applied.append((ids[n], item_id, amount, on))
         tx.append_allocations(applied, created_at=ctx.now)
-        tx.settle_items(paid_off, part_paid)
         # those with money left, or with credit until an item's delivery: their open_credit / settled_credit rows
         tx.refresh_credit([ids[n] for n in sorted(late.union(credit))])
         for row in slow:  # other customers' payments do not touch theirs: the file's order holds per customer
             self._one(row)
         self.result.added += len(run)
+
+    def settle(self) -> None:
+        """Bring the ledger's open and settled items up to date with the payments posted so far (one set of
+        statements for a whole file of payments, unless a row on the full path needs them sooner)."""
+        if self.paid_off or self.part_paid:
+            self.tx.settle_items(self.paid_off, self.part_paid)
+            self.paid_off, self.part_paid = [], {}
 
     def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:
         """Post new deliveries of customers without on-account credit with a few statements per batch; return
