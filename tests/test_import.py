@@ -260,10 +260,17 @@ def test_bad_rows_are_listed_with_line_column_and_reason(ok, ar, db, tmp_path):
     got = {g["line"]: g["error"] for g in csv.DictReader(io.StringIO(errors.read_text(encoding="utf-8-sig")))}
     assert got["2"].startswith("date: no such date") and got["3"].startswith("amount: not an amount")
     assert got["5"].startswith("terms: unknown terms")
+    # a valid row naming no customer is found in the same run, after a bad row as before one
+    assert got["4"].startswith("customer: no customer 'Nobody'") and "--create-customers" in got["4"]
+    assert list(got) == ["2", "3", "4", "5"] and "errors 4" in r.err
     assert rows(db, "select count(*) from entry") == [(0,)]
-    # the unknown customer is found once the rows themselves are valid
-    r = ar("import", "deliveries", str(write(tmp_path / "b2.csv", [DELIVERIES[0], bad[3]], "utf-8")))
-    assert r.code == 1 and "no customer 'Nobody'" in r.out and "--create-customers" in r.out
+    r = ar("import", "deliveries", str(write(tmp_path / "b2.csv", [DELIVERIES[0], bad[3], bad[1]], "utf-8")))
+    assert r.code == 1 and "no customer 'Nobody'" in r.out and "no such date" in r.out
+    assert r.out.index("no customer") < r.out.index("no such date")  # by line: the row before the bad one too
+    # with --create-customers a name no customer has is no error
+    r = ar("import", "deliveries", str(write(tmp_path / "b3.csv", [DELIVERIES[0], bad[3], bad[1]], "utf-8")),
+           "--create-customers")  # fmt: skip
+    assert r.code == 1 and "no customer" not in r.out and "errors 1" in r.err
 
 
 def test_an_unknown_customer_suggests_the_names_it_may_mean(ok, ar, db, tmp_path):

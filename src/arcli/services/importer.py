@@ -152,9 +152,14 @@ def import_file(
                 result.read += 1
                 row = read(line, cells)
                 if row.error:
+                    if not result.errors:  # nothing will be written: the rows waiting are only checked
+                        poster.check(batch)
+                        batch = []
                     result.errors.append(row)
-                elif not result.errors:  # after a bad row, only check the rest: nothing will be written
+                elif not result.errors:
                     batch.append(row)
+                else:  # after a bad row, the rest are checked as far as they can be without posting them
+                    poster.check([row])
                 if len(batch) >= BATCH:
                     poster.post(batch)
                     batch = []
@@ -169,6 +174,7 @@ def import_file(
                 progress(result.read, result.read, _("committing"))
     except _RollBack:
         pass
+    result.errors.sort(key=lambda row: row.line)  # rows checked after a bad one, or posted later in a batch
     result.seconds = time.monotonic() - started
     return result
 
@@ -368,6 +374,16 @@ class _Poster:
             rows = self._bulk_deliveries(rows)  # what it leaves needs the full path
         for row in rows:
             self._one(row)
+
+    def check(self, rows: list[importing.Row]) -> None:
+        """Rows of a file that will not be written (it has a bad row): each is reported if it names no customer,
+        so one run lists every such problem (what the ledger holds otherwise, refs included, is checked only
+        by posting)."""
+        if self.result.kind == "customers" or self.create:
+            return
+        for row in rows:
+            if row.fields["customer"] not in self.known:
+                self.fail(row, self._unknown(row.fields["customer"]))
 
     def _one(self, row: importing.Row) -> None:
         f, r = row.fields, self.result
