@@ -220,6 +220,41 @@ def test_a_large_import_of_payments_settles_the_items_it_paid_off_in_one_go(ok, 
     assert [ref for ref, *_ in settled] == ["D-1", "D-2", "D-3", "D-4", "D-5", "D-6", "D-7", "E-1"]
 
 
+@pytest.mark.sqlite_only("a ledger file started by an import (a server's database is made by its owner)")
+def test_a_first_import_that_fails_leaves_no_ledger_behind(ar, ok, tmp_path):
+    """An import that can start a ledger works on a new file beside it, which becomes the ledger only when the
+    import succeeds: a failed one leaves no empty ledger and no stray file; a ledger started meanwhile by
+    another command is kept, and the import fails instead of replacing it."""
+    import datetime as dt
+
+    from arcli.domain.errors import ArError
+    from arcli.storage import Ledger, NewLedger
+
+    books = tmp_path / "books"
+    db = books / "ledger.db"
+    bad = write(tmp_path / "bad.csv", [CUSTOMERS[0], CUSTOMERS[1], ["Broken", "", "net thirty", "", ""]], "utf-8")
+    r = ar("--db", str(db), "import", "customers", str(bad))
+    assert r.code == 1 and "errors 1" in r.err and not db.exists() and list(books.iterdir()) == []
+    deliveries = write(tmp_path / "d.csv", [DELIVERIES[0], DELIVERIES[1], ["X", "CH", "2026-10-40", "1", "", ""]],
+                       "utf-8")  # fmt: skip
+    r = ar("--db", str(db), "import", "deliveries", str(deliveries), "--create-customers")
+    assert r.code == 1 and not db.exists() and list(books.iterdir()) == []
+    ok("--db", str(db), "import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
+    assert [p.name for p in books.iterdir()] == ["ledger.db"]
+    assert rows(db, "select name from customer order by name") == [("市第一人民医院",), ("鸿达医药代理",)]
+
+    race = tmp_path / "race.db"
+    with pytest.raises(ArError, match=r"started at .* while this command ran"), NewLedger(f"sqlite:///{race}") as new:
+        mine = Ledger.open(new.url, create=True)
+        with mine.transaction(write=True) as tx:
+            tx.insert_customer(name="Mine", created_at=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
+        mine.close()
+        ok("--db", str(race), "customer", "add", "Theirs")  # another command starts the ledger meanwhile
+        new.keep()
+    assert rows(race, "select name from customer") == [("Theirs",)]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".race", "race"))) == ["race.db"]
+
+
 def test_an_import_shows_its_progress_on_a_terminal_only(ok, db, tmp_path):
     ok("import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8")))
     code, out, shown = on_a_terminal("import", "deliveries", str(write(tmp_path / "d.csv", DELIVERIES, "utf-8")),

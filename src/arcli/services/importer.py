@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from arcli.i18n import _
 from arcli.services import entries
 from arcli.services.context import Context, unit_of_work
 from arcli.services.lookup import suggestions
-from arcli.storage import NewDelivery, NewPayment, Tx
+from arcli.storage import NewDelivery, NewLedger, NewPayment, Tx
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -142,9 +143,33 @@ def import_file(
     columns, ignored = importing.map_header(kind, header, importing.parse_map(mapping or []))
     result = ImportResult(kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run)
     read = _Reader(kind, result.header, columns, ctx.today, date_format, used == "xlsx")
+    # a file that brings customers can start a ledger (not a dry run, which writes nothing); one that fails
+    # leaves none (see NewLedger)
+    starts = (kind == "customers" or create_customers) and not dry_run
+    with NewLedger(ctx.url) if starts else nullcontext() as new:
+        if new is not None:
+            ctx = replace(ctx, url=new.url)
+        _import(ctx, kind, body, total, read, result, starts, create_customers, dry_run, progress)
+        if new is not None and result.written:
+            new.keep()
+    result.errors.sort(key=lambda row: row.line)  # rows checked after a bad one, or posted later in a batch
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _import(
+    ctx: Context,
+    kind: str,
+    body: Iterator[tuple[int, list[str]]],
+    total: int,
+    read: _Reader,
+    result: ImportResult,
+    starts: bool,
+    create_customers: bool,
+    dry_run: bool,
+    progress: Callable[..., None] | None,
+) -> None:
     try:
-        # a file that brings customers can start a ledger (not a dry run, which writes nothing)
-        starts = (kind == "customers" or create_customers) and not dry_run
         with unit_of_work(ctx, write=True, create=starts) as tx, tx.bulk(kind, total):
             poster = _Poster(tx, ctx, result, create_customers)
             batch: list[importing.Row] = []
@@ -174,9 +199,6 @@ def import_file(
                 progress(result.read, result.read, _("committing"))
     except _RollBack:
         pass
-    result.errors.sort(key=lambda row: row.line)  # rows checked after a bad one, or posted later in a batch
-    result.seconds = time.monotonic() - started
-    return result
 
 
 BATCH = 2_000

@@ -72,6 +72,59 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+class NewLedger:
+    """A command that may start a SQLite ledger (an import that brings customers) and may fail: while the file
+    is missing, the command works on a new file beside it (:attr:`url`), which takes the ledger's name only if
+    the command keeps it (:meth:`keep`), so a failed first import leaves no empty ledger behind. The name is
+    taken with a hard link, which fails if a ledger appeared there meanwhile (another command started one): the
+    command then fails too, and neither ledger is lost. An existing ledger, or a server's, is used as it is.
+
+    Use as a context manager around the command's transaction, which must be closed before it exits."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.path, self.stage = url, sqlite_path(url), None
+        self.kept = False
+        if self.path is not None and not self.path.exists():
+            self.stage = self.path.with_name(f".{self.path.name}.{os.getpid()}.new")
+            self.url = "sqlite:///" + str(self.stage)
+
+    def keep(self) -> None:
+        self.kept = True
+
+    def __enter__(self) -> NewLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stage is None:
+            return
+        stage, path = self.stage, self.path
+        assert path is not None
+        parts = [stage, *(stage.with_name(stage.name + end) for end in ("-wal", "-shm", "-journal"))]
+        try:
+            if self.kept and exc[0] is None:
+                if any(p.exists() and p.stat().st_size for p in parts[1:]):  # its last connection not closed
+                    raise ArError(_("the new ledger {path} was not closed: nothing written").format(path=path))
+                try:
+                    os.link(stage, path)
+                except FileExistsError:
+                    raise ArError(
+                        _(
+                            "a ledger was started at {path} while this command ran: nothing written; run it again"
+                        ).format(path=path)
+                    ) from None
+                except OSError:  # a file system without hard links: the name, unless taken meanwhile
+                    if path.exists():
+                        raise ArError(
+                            _(
+                                "a ledger was started at {path} while this command ran: nothing written; run it again"
+                            ).format(path=path)
+                        ) from None
+                    os.replace(stage, path)
+        finally:
+            for p in parts:
+                p.unlink(missing_ok=True)
+
+
 def _cannot_create(path: Path, reason: object) -> ArError:
     return ArError(_("cannot create the ledger at {path}: {value}").format(path=path, value=reason))
 

@@ -121,7 +121,11 @@ def import_cmd(
     say(said.format(kind=code("import", r.kind), path=r.path, encoding=r.encoding, counts=counts))
     if r.created_customers:
         n = len(r.created_customers)
-        say((_("  created {n:,} customers (would be)") if dry_run else _("  created {n:,} customers")).format(n=n))
+        if dry_run:
+            said = ngettext("  created {n:,} customer (would be)", "  created {n:,} customers (would be)", n)
+        else:
+            said = ngettext("  created {n:,} customer", "  created {n:,} customers", n)
+        say(said.format(n=n))
     if r.ignored_columns:
         say(_("  ignored columns: {value}").format(value=", ".join(r.ignored_columns)))
 
