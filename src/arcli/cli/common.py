@@ -14,7 +14,7 @@ from arcli.domain.errors import InputError
 from arcli.domain.money import parse_amount
 from arcli.i18n import N_, _
 
-RepFilterOpt = Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")]
+RepFilterOpt = Annotated[str | None, typer.Option("--rep", metavar="REP", help="Only this rep's customers.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table for people, json or csv for scripts.")]
 AsOfOpt = Annotated[
     str | None,

@@ -15,7 +15,7 @@ from arcli.i18n import N_, _, code, ngettext
 from arcli.i18n import money as fa
 
 CustomerArg = Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer name or code.")]
-CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Only this customer.")]
+CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", metavar="CUSTOMER", help="Only this customer.")]
 
 promise_app = typer.Typer(
     help="Promises to pay: record them after each call, and see which were kept.", no_args_is_help=True
@@ -322,7 +322,7 @@ def dispute_add(
 def dispute_resolve(
     ctx: typer.Context,
     dispute_id: Annotated[int, typer.Argument(metavar="ID")],
-    resolution: Annotated[str, typer.Option("--resolution", help="The written answer.")],
+    resolution: Annotated[str, typer.Option("--resolution", metavar="TEXT", help="The written answer.")],
 ) -> None:
     """Close a dispute with a written resolution."""
     from arcli.services.collections import resolve_dispute

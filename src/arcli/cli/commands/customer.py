@@ -17,18 +17,22 @@ from arcli.i18n import money as fa
 customer_app = typer.Typer(help="Customers: who you sell to, on what terms.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
 
-CodeOpt = Annotated[str | None, typer.Option("--code", help="A short code, usable instead of the name.")]
+CodeOpt = Annotated[
+    str | None, typer.Option("--code", metavar="CODE", help="A short code, usable instead of the name.")
+]
 TermsOpt = Annotated[
     str | None,
     typer.Option(
-        "--terms", help="Default payment terms: prepaid, cod, 'net 30', 'eom 30', 'eom+1m', '30% cod, 70% net 60'."
+        "--terms",
+        metavar="TERMS",
+        help="Default payment terms: prepaid, cod, 'net 30', 'eom 30', 'eom+1m', '30% cod, 70% net 60'.",
     ),
 ]
 LimitOpt = Annotated[
     str | None, typer.Option("--credit-limit", metavar="AMOUNT", help="Credit limit (warns when exceeded).")
 ]
-RepOpt = Annotated[str | None, typer.Option("--rep", help="The sales rep who owns the customer.")]
-PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
+RepOpt = Annotated[str | None, typer.Option("--rep", metavar="REP", help="The sales rep who owns the customer.")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", metavar="PHONE", help="Phone number.")]
 
 CUSTOMER_COLS = [
     Col("name", "Customer"),
@@ -216,7 +220,7 @@ LATEST_PROMISE_COLS = [
 def edit(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Customer name or code.")],
-    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    new_name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="A new name.")] = None,
     code: CodeOpt = None,
     terms: TermsOpt = None,
     credit_limit: LimitOpt = None,
@@ -249,7 +253,7 @@ def edit(
 def hold(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Customer name or code.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why supply is stopped.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why supply is stopped.")] = None,
 ) -> None:
     """Put a customer on credit hold: deliveries then need --force."""
     from arcli.services.collections import set_hold

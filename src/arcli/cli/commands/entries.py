@@ -25,7 +25,11 @@ CustomerArg = Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer n
 AmountArg = Annotated[str, typer.Argument(metavar="AMOUNT", help="e.g. 152300, 152,300.50, ¥152300, 15.23万.")]
 TermsOpt = Annotated[
     str | None,
-    typer.Option("--terms", help="Payment terms: prepaid, cod, 'net 30', 'eom 30', 'eom+1m', '30% cod, 70% net 60'."),
+    typer.Option(
+        "--terms",
+        metavar="TERMS",
+        help="Payment terms: prepaid, cod, 'net 30', 'eom 30', 'eom+1m', '30% cod, 70% net 60'.",
+    ),
 ]
 
 
@@ -245,7 +249,7 @@ def writeoff(
     customer: CustomerArg,
     amount_: AmountArg,
     items: Annotated[list[str], typer.Option("--items", metavar="REF", help="The items or deliveries written off.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (kept in the history).")],
     date: DateOpt = None,
     ref: RefOpt = None,
     fmt: FormatOpt = Format.table,
@@ -291,7 +295,7 @@ def void(
         typer.Argument(metavar="KIND", help="What to void: delivery, payment or writeoff.", callback=_what_to_void),
     ],
     ref: Annotated[str, typer.Argument(metavar="REF", help="Its ref.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (kept in the history).")],
     date: Annotated[
         str | None, typer.Option("--date", metavar="DATE", help="Date of the reversal (default: today).")
     ] = None,

@@ -85,7 +85,9 @@ def aging(
     ] = None,
     by: Annotated[By, typer.Option("--by", help="One row per customer, rep or open item.")] = By.customer,
     rep: RepFilterOpt = None,
-    customer: Annotated[str | None, typer.Option("--customer", "-c", help="Only this customer.")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", metavar="CUSTOMER", help="Only this customer.")
+    ] = None,
     limit: Annotated[
         int,
         typer.Option(

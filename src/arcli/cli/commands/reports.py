@@ -29,7 +29,7 @@ def _balance_row(r) -> dict:
 @app.command("balance")
 def balance(
     ctx: typer.Context,
-    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's customers.")] = None,
+    rep: Annotated[str | None, typer.Option("--rep", metavar="REP", help="Only this rep's customers.")] = None,
     all_: Annotated[bool, typer.Option("--all/--owing", help="Include customers with nothing open.")] = True,
     limit: Annotated[
         int, typer.Option("--limit", min=0, help="Table rows to show (most overdue first; 0: all). JSON/CSV: all.")

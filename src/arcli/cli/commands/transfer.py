@@ -30,13 +30,19 @@ class Kind(enum.StrEnum):
 @app.command("import")
 def import_cmd(
     ctx: typer.Context,
-    kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
+    kind: Annotated[
+        Kind,
+        typer.Argument(
+            metavar="KIND",
+            help="What the file holds: customers, sales, deliveries, payments, promises or writeoffs.",
+        ),
+    ],
     file: Annotated[str, typer.Argument(metavar="FILE", help="A .csv, .tsv/.txt or .xlsx file.")],
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Override detection (BOM, UTF-8, GB18030).")
+        str | None, typer.Option("--encoding", metavar="ENCODING", help="Override detection (BOM, UTF-8, GB18030).")
     ] = None,
     delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="A character, or 'tab' (default: detected).")
+        str | None, typer.Option("--delimiter", metavar="CHAR", help="A character, or 'tab' (default: detected).")
     ] = None,
     date_format: Annotated[
         str | None, typer.Option("--date-format", metavar="FMT", help="strptime format of the dates, e.g. %m/%d/%Y.")
