@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -41,17 +42,55 @@ YEAR_BACK = "2025-11-23"
 TIME = shutil.which("time", path="/usr/bin:/bin")
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+def _tree_pss(root: int) -> int:
+    """KiB of proportional memory (PSS) of a process and its descendants now (Linux; 0 elsewhere)."""
+    parents: dict[int, int] = {}
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            parents[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def timed(argv: list[str], env: dict[str, str], tree: list[int] | None = None) -> tuple[float, int, str]:
     """Wall time, peak memory (KiB) and stdout of one whole process.
 
     The peak is measured by /usr/bin/time when it is there: a child forked from this (large) process would
-    otherwise report this process's memory as its own high-water mark (Linux keeps maxrss across exec)."""
+    otherwise report this process's memory as its own high-water mark (Linux keeps maxrss across exec). That
+    is the largest process's; ``tree`` (a list) also gets the peak of all of them together (a large import
+    runs a writer process beside the one started), sampled four times a second from their PSS."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as mem:
         wrapped = [TIME, "-q", "-f", "%M", "-o", mem.name, *argv] if TIME else argv
         t = time.perf_counter()
         p = subprocess.Popen(wrapped, env=env, stdout=out, stderr=err)
+        if tree is not None and Path("/proc/self/smaps_rollup").exists():
+            done = threading.Event()
+
+            def sample() -> None:
+                while not done.wait(0.25):
+                    tree.append(_tree_pss(p.pid))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
         _, status, usage = os.wait4(p.pid, 0)
         elapsed = time.perf_counter() - t
+        if tree is not None and Path("/proc/self/smaps_rollup").exists():
+            done.set()
+            sampler.join()
         out.seek(0)
         err.seek(0)
         if status:
@@ -113,7 +152,7 @@ def main() -> None:
         f"{platform.python_version()}, {platform.platform()}"
     )
     print(f"\n## build through ar import ({a.deliveries:,} deliveries)\n")
-    print(f"{'step':<44}{'wall s':>9}{'peak MB':>9}")
+    print(f"{'step':<44}{'wall s':>9}{'peak MB':>9}{'all MB':>9}")
     total = 0.0
     for step in (
         ()
@@ -123,14 +162,17 @@ def main() -> None:
             *(["import", k, str(data / f"{k}.csv")] for k in ("customers", "deliveries", "payments", "promises")),
         )
     ):
-        t, peak, _ = timed([ar, *step], env)
+        together: list[int] = []
+        t, peak, _ = timed([ar, *step], env, together)
         total += t
         label = "ar " + " ".join(step[:2])
-        print(f"{label:<44}{t:>9.2f}{peak / 1024:>9.0f}")
+        print(f"{label:<44}{t:>9.2f}{peak / 1024:>9.0f}{max(together, default=0) / 1024:>9.0f}")
     if keep:
         print(f"(--keep: the ledger of an earlier run, {db.stat().st_size / 1e6:.0f} MB)")
     else:
         print(f"{'total':<44}{total:>9.2f}   ({db.stat().st_size / 1e6:.0f} MB ledger)")
+    print("(peak MB: the largest process, from /usr/bin/time; all MB: the command's processes together, their")
+    print(" proportional memory sampled four times a second: a large import writes from a second process)")
 
     print("\n## answers checked against the generator\n")
     check(ar, env, expected)

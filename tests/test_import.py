@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -253,6 +254,107 @@ def test_a_first_import_that_fails_leaves_no_ledger_behind(ar, ok, tmp_path):
         new.keep()
     assert rows(race, "select name from customer") == [("Theirs",)]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".race", "race"))) == ["race.db"]
+
+
+#: what the ledger derives from its history, by item and payment ref (compared between two ways of importing)
+DERIVED = [
+    "select i.ref, o.due_date, o.delivery_date, o.open from open_item o join item i on i.id = o.item_id order by 1",
+    "select i.ref, s.due_date, s.settled_on, s.amount, s.days_late from settled_item s"
+    " join item i on i.id = s.item_id order by 1",
+    "select e.ref, c.date, c.credit from open_credit c join entry e on e.id = c.payment_id order by 1",
+    "select e.ref, s.settled_on from settled_credit s join entry e on e.id = s.payment_id order by 1",
+    "select c.name, b.balance from customer_balance b join customer c on c.id = b.customer_id order by 1",
+    "select c.name, p.amount, p.by_date, pp.paid from promise_paid pp join promise p on p.id = pp.promise_id"
+    " join customer c on c.id = p.customer_id order by 1, 3",
+]
+
+#: deliveries and payments with rows for the full path: CH has on-account credit when its deliveries come (a
+#: prepayment), a payment names an item (its customer's later payments follow it), one is for nobody
+TWO_WAYS = {
+    "deliveries": [
+        DELIVERIES[0],
+        *(["D-" + str(n), "HD", f"2026-10-{n:02}", "1,000", "", "net 10"] for n in range(1, 9)),
+        ["E-1", "CH", "2026-09-01", "500", "", "net 5"],
+        ["E-2", "CH", "2026-09-02", "700", "", "net 5"],
+        ["D-9", "HD", "2026-10-20", "2,000", "2026-11-30", ""],
+    ],
+    "payments": [
+        PAYMENTS[0],
+        ["P-1", "HD", "2026-10-20", "3,000", "bank", ""],
+        ["P-2", "CH", "2026-09-30", "900", "bank", ""],
+        ["P-3", "HD", "2026-10-25", "200", "bank", "D-8"],
+        ["P-4", "HD", "2026-11-05", "4,500", "cash", ""],
+        ["P-5", "CH", "2026-10-30", "50", "bank", ""],
+    ],
+}
+
+
+def _import_both_ways(ar, tmp_path, monkeypatch, tables: dict, *extra: str) -> list:
+    """Import ``tables`` (kind → rows) into a ledger one process does and another a writer process does (every
+    file, however small); the outputs, ledger states and what each ledger derives."""
+    from arcli.services import import_writer, importer
+
+    if not import_writer.available("sqlite:///x"):
+        pytest.skip("the writer process needs fork and two cores")
+    ran = []
+    real_run = import_writer.Pipeline.run
+    monkeypatch.setattr(import_writer.Pipeline, "run", lambda self, *a, **k: ran.append(1) or real_run(self, *a, **k))
+    outcomes = []
+    tmp_path.mkdir(exist_ok=True)
+    for way, size in (("one", 10**12), ("two", 0)):
+        monkeypatch.setattr(importer, "PIPELINE_BYTES", size)
+        db = tmp_path / f"{way}.db"
+        assert ar("--db", str(db), "import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8"))).code == 0
+        assert ar("--db", str(db), "payment", "add", "CH", "100", "--date", "2026-08-30", "--ref", "PRE").code == 0
+        assert (
+            ar("--db", str(db), "--as-of", "2026-11-01", "promise", "add", "HD", "4,000", "--by", "2026-11-10").code
+            == 0
+        )
+        said = []
+        for kind, table in tables.items():
+            r = ar("--db", str(db), "import", kind, str(write(tmp_path / f"{way}-{kind}.csv", table, "utf-8")), *extra)
+            said.append([r.code, *(re.sub(r"\([\d.]+ s\)", "", t.replace(way, "WAY")) for t in (r.out, r.err))])
+        if said[-1][0] == 0 and not extra:
+            assert ar("--db", str(db), "check").code == 0
+        outcomes.append([said, ledger_state(db), *(rows(db, q) for q in DERIVED)])
+    assert ran, "the writer process was not used"
+    return outcomes
+
+
+@pytest.mark.sqlite_only("the writer process is for SQLite (a server takes its writes as they come)")
+def test_a_writer_process_imports_as_one_process_does(ar, tmp_path, monkeypatch):
+    """Deliveries and payments imported by two processes (one reading, checking and allocating on a snapshot,
+    one writing) give the same ledger, output and derived tables as one process, rows on the full path
+    included; so does a file with a bad row (nothing written) and a dry run."""
+    one, two = _import_both_ways(ar, tmp_path, monkeypatch, TWO_WAYS)
+    assert one == two
+    assert [s[0] for s in one[0]] == [0, 0] and "added 11" in one[0][0][1] and "added 5" in one[0][1][1]
+    # E-2: 700 less the 100 prepaid and 900 of P-2 after E-1's 500, less P-5's 50; D-8: 1,000 less P-3 and P-4
+    assert [(ref, left) for ref, _, _, left in one[2]] == [("D-8", 30_000), ("D-9", 200_000), ("E-2", 15_000)]
+    bad = dict(TWO_WAYS, payments=[*TWO_WAYS["payments"], ["P-6", "HD", "2026-11-40", "1", "bank", ""]])
+    one, two = _import_both_ways(ar, tmp_path / "bad", monkeypatch, bad)
+    assert one == two and one[0][1][0] == 1 and "no such date" in one[0][1][1]
+    one, two = _import_both_ways(ar, tmp_path / "dry", monkeypatch, TWO_WAYS, "--dry-run")
+    assert one == two and "nothing written (dry run)" in one[0][0][1] and one[2] == one[3] == []  # no item
+
+
+@pytest.mark.sqlite_only("the writer process is for SQLite (a server takes its writes as they come)")
+def test_what_the_writer_process_refuses_is_reported_as_one_process_would(ar, tmp_path, monkeypatch):
+    """A row on the full path that fails (an item no delivery has) is reported from the writer, and nothing is
+    written; a ref the file gives again in a later batch (not in the snapshot the reading process sees) makes
+    the file go the one-process way: the same fields count as unchanged, others as a conflict."""
+    from arcli.services import importer
+
+    nope = dict(TWO_WAYS, payments=[*TWO_WAYS["payments"], ["P-6", "CH", "2026-11-01", "10", "bank", "NOPE"]])
+    one, two = _import_both_ways(ar, tmp_path, monkeypatch, nope)
+    assert one == two and one[0][1][0] == 1 and "NOPE" in one[0][1][1]
+    monkeypatch.setattr(importer, "BATCH", 3)
+    again = dict(TWO_WAYS, deliveries=[*TWO_WAYS["deliveries"], TWO_WAYS["deliveries"][2]])
+    one, two = _import_both_ways(ar, tmp_path / "again", monkeypatch, again)
+    assert one == two and "added 11, unchanged 1" in one[0][0][1]
+    clash = dict(TWO_WAYS, deliveries=[*TWO_WAYS["deliveries"], ["D-2", "HD", "2026-10-03", "5", "", "net 10"]])
+    one, two = _import_both_ways(ar, tmp_path / "clash", monkeypatch, clash)
+    assert one == two and one[0][0][0] == 1 and "delivery D-2 exists already with a different" in one[0][0][1]
 
 
 def test_an_import_shows_its_progress_on_a_terminal_only(ok, db, tmp_path):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -139,10 +141,32 @@ def import_file(
         raise InputError(_("can import {value}, not {kind!r}").format(value=", ".join(importing.FIELDS), kind=kind))
     started = time.monotonic()
     file = Path(path).expanduser()
-    header, body, used, total = open_table(file, encoding, delimiter)
-    columns, ignored = importing.map_header(kind, header, importing.parse_map(mapping or []))
-    result = ImportResult(kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run)
-    read = _Reader(kind, result.header, columns, ctx.today, date_format, used == "xlsx")
+    pipeline = None
+    if kind in ("deliveries", "payments") and not create_customers and _large(file):
+        from arcli.services import import_writer
+
+        if import_writer.available(ctx.url):
+            pipeline = import_writer.Pipeline(ctx, kind)
+    try:
+        header, body, used, total = open_table(file, encoding, delimiter)
+        columns, ignored = importing.map_header(kind, header, importing.parse_map(mapping or []))
+        result = ImportResult(
+            kind, str(file), used, [h.strip() for h in header], ignored_columns=ignored, dry_run=dry_run
+        )
+        read = _Reader(kind, result.header, columns, ctx.today, date_format, used == "xlsx")
+        if pipeline is not None:
+            try:
+                pipeline.run(body, total, result, dry_run, partial(_feed, read, progress), progress)
+            except import_writer.Again:  # what the writer found makes the file take the one-process way
+                header, body, used, total = open_table(file, encoding, delimiter)
+                result = replace(result, read=0, errors=[], added=0, unchanged=0)
+            else:
+                result.errors.sort(key=lambda row: row.line)
+                result.seconds = time.monotonic() - started
+                return result
+    finally:
+        if pipeline is not None:
+            pipeline.close()
     # a file that brings customers can start a ledger (not a dry run, which writes nothing); one that fails
     # leaves none (see NewLedger)
     starts = (kind == "customers" or create_customers) and not dry_run
@@ -171,28 +195,7 @@ def _import(
 ) -> None:
     try:
         with unit_of_work(ctx, write=True, create=starts) as tx, tx.bulk(kind, total):
-            poster = _Poster(tx, ctx, result, create_customers)
-            batch: list[importing.Row] = []
-            for line, cells in body:
-                result.read += 1
-                row = read(line, cells)
-                if row.error:
-                    if not result.errors:  # nothing will be written: the rows waiting are only checked
-                        poster.check(batch)
-                        batch = []
-                    result.errors.append(row)
-                elif not result.errors:
-                    batch.append(row)
-                else:  # after a bad row, the rest are checked as far as they can be without posting them
-                    poster.check([row])
-                if len(batch) >= BATCH:
-                    poster.post(batch)
-                    batch = []
-                if progress is not None and result.read % 1000 == 0:
-                    progress(result.read, max(total, result.read))
-            if not result.errors:
-                poster.post(batch)
-                poster.settle()
+            _feed(read, progress, _Poster(tx, ctx, result, create_customers), body, total)
             if result.errors or dry_run:
                 raise _RollBack
             if progress is not None:  # a large import then builds indexes again and commits: seconds more
@@ -201,7 +204,53 @@ def _import(
         pass
 
 
+def _feed(
+    read: _Reader,
+    progress: Callable[..., None] | None,
+    poster: _Poster,
+    body: Iterator[tuple[int, list[str]]],
+    total: int,
+) -> None:
+    """Read, check and post the file's rows in batches; after a bad row, only check the rest."""
+    result = poster.result
+    batch: list[importing.Row] = []
+    for line, cells in body:
+        result.read += 1
+        row = read(line, cells)
+        if row.error:
+            if not result.errors:  # nothing will be written: the rows waiting are only checked
+                poster.check(batch)
+                batch = []
+            result.errors.append(row)
+        elif not result.errors:
+            batch.append(row)
+        else:  # after a bad row, the rest are checked as far as they can be without posting them
+            poster.check([row])
+        if len(batch) >= BATCH:
+            poster.post(batch)
+            batch = []
+        if progress is not None and result.read % 1000 == 0:
+            progress(result.read, max(total, result.read))
+    if not result.errors:
+        poster.post(batch)
+        poster.settle()
+
+
 BATCH = 2_000
+#: A file of deliveries or payments this large (about 100,000 rows) is posted by two processes: see import_writer
+PIPELINE_BYTES = 4_000_000
+#: ... and a row the writer posts on its own has this many entry and item ids (more, and the ledger refuses a
+#: planned row's id: the file goes the one-process way)
+ROW_IDS = 1_000
+
+
+def _large(file: Path) -> bool:
+    try:
+        return file.stat().st_size >= PIPELINE_BYTES
+    except OSError:  # reported by open_table
+        return False
+
+
 #: how many unknown customers' errors suggest names
 SUGGESTED = 10
 
@@ -350,8 +399,12 @@ _DIRECT = {
 class _Poster:
     """Posts validated rows inside the import's transaction: deliveries in bulk, everything else row by row."""
 
-    def __init__(self, tx: Tx, ctx: Context, result: ImportResult, create: bool) -> None:
+    def __init__(self, tx: Tx, ctx: Context, result: ImportResult, create: bool, writer: Any = None) -> None:
         self.tx, self.ctx, self.result, self.create = tx, ctx, result, create
+        # planning for another process's transaction (see import_writer): the rows that take the full path go to
+        # it, and so do their customers' later rows (what it wrote for them is not in this snapshot)
+        self.writer = writer
+        self.tainted: set[int] = set()
         # every customer by name and by code, read once (a name wins over another customer's equal code)
         everyone = tx.list_customers()
         self.by_name: dict[str, Customer] = {c.name: c for c in everyone}
@@ -362,7 +415,7 @@ class _Poster:
         self.reopened: set[int] = set()
         # items the payments so far paid off, and what those paid in part still owe: settled in one go
         # (see settle) before anything reads the open items from the ledger
-        self.paid_off: list[int] = []
+        self.paid_off = array("q")
         self.part_paid: dict[int, int] = {}
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
         self.customer_terms: dict[int, str] = {}  # for importing deliveries: see _terms and _items
@@ -410,6 +463,15 @@ class _Poster:
     def _one(self, row: importing.Row) -> None:
         f, r = row.fields, self.result
         self.settle()  # the full path reads the open items from the ledger
+        if self.writer is not None:
+            c = self.customer(f["customer"])
+            if c is None:
+                self.fail(row, self._unknown(f["customer"]))
+            else:  # posted by the writer with ids of its own: the rows planned next are numbered after them
+                self.writer.row(row)
+                self.tx.skip_ids(ROW_IDS)
+                self.tainted.add(c.id)
+            return
         try:
             c = self.customer(f["customer"])
             if c is None:
@@ -520,7 +582,7 @@ class _Poster:
         for row in rows:
             f = row.fields
             c = self.customer(f["customer"])
-            if c is None or f["applies_to"] or not f["ref"]:
+            if c is None or f["applies_to"] or not f["ref"] or c.id in self.tainted:
                 self._post_payments(run)
                 run = []
                 self._one(row)
@@ -618,7 +680,7 @@ class _Poster:
         statements for a whole file of payments, unless a row on the full path needs them sooner)."""
         if self.paid_off or self.part_paid:
             self.tx.settle_items(self.paid_off, self.part_paid)
-            self.paid_off, self.part_paid = [], {}
+            self.paid_off, self.part_paid = array("q"), {}
 
     def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:
         """Post new deliveries of customers without on-account credit with a few statements per batch; return
@@ -639,7 +701,7 @@ class _Poster:
             f = row.fields
             ref = f["ref"]
             c = customers.get(f["customer"])
-            if c is None or f["sale"] or (c.id in with_credit and ref not in existing):
+            if c is None or f["sale"] or (c.id in with_credit and ref not in existing) or c.id in self.tainted:
                 slow.append(row)
                 continue
             due = f["due"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -374,6 +374,35 @@ class Tx:
         self._days: Any = None  # dates as text, for bulk writes: see _day_text
         self._aside: list[str] = []  # CREATE INDEX statements of the indexes a bulk write set aside
         self._balances_by_hand = False  # inside bulk(): the balance trigger is off, the writes add to balances
+        self._writer: Any = None  # a bulk writer this transaction plans for: see plan_for
+        self._ids: dict[str, int] = {}  # ... and the last ids it has numbered, by table
+
+    def plan_for(self, writer: Any, last_ids: dict[str, int]) -> None:
+        """Make this (read) transaction the planner of a bulk import whose rows another transaction writes: the
+        statements of :meth:`append_deliveries`, :meth:`append_payments`, :meth:`append_allocations` and the
+        balances go to ``writer.run(sql, params)``, and :meth:`settle_items` and :meth:`refresh_credit` to
+        ``writer.call(name, *args)``, instead of this connection; ids are numbered on from ``last_ids`` (the
+        writer's, which holds the write lock: nobody else adds rows meanwhile). Reads stay here, on the snapshot
+        the writer started from: they must not depend on what the import itself wrote."""
+        self._writer, self._ids = writer, dict(last_ids)
+        self._balances_by_hand = True  # the writer's balance trigger is set aside (see bulk)
+
+    def skip_ids(self, n: int) -> None:
+        """Planning for a writer (see :meth:`plan_for`): leave the next ``n`` entry and item ids to a row the
+        writer posts on its own (it numbers on from the highest id), and number on after them."""
+        for table in self._ids:
+            self._ids[table] += n
+
+    def last_ids(self) -> dict[str, int]:
+        """The highest entry and item ids (what a planner numbers on from: see :meth:`plan_for`)."""
+        return {"entry": self._last_id(E), "item": self._last_id(I)}
+
+    def _run(self, sql: str, params: Any) -> None:
+        """A bulk write's statement: here, or to the writer this transaction plans for."""
+        if self._writer is not None:
+            self._writer.run(sql, params)
+        else:
+            self.conn.exec_driver_sql(sql, params)
 
     def before_commit(self) -> None:
         """Bring up to date what the transaction's writes made stale (the transaction is about to commit)."""
@@ -485,6 +514,8 @@ class Tx:
 
     def _last_id(self, table: Any) -> int:
         """The highest id in a table (0 if empty): a bulk writer holding the write lock numbers on from it."""
+        if self._writer is not None:
+            return self._ids[table.name]
         return int(self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
 
     def insert_entry(self, **fields: Any) -> int:
@@ -584,13 +615,11 @@ class Tx:
 
     def _add_to_balances(self, first_id: int, last_id: int) -> None:
         """What the balance trigger does, for the entries with ids in [first_id, last_id] (a bulk write)."""
-        self.conn.execute(
-            text(
-                "INSERT INTO customer_balance (customer_id, balance)"
-                " SELECT customer_id, SUM(delta) FROM entry WHERE id BETWEEN :a AND :b GROUP BY customer_id"
-                " ON CONFLICT (customer_id) DO UPDATE SET balance = customer_balance.balance + excluded.balance"
-            ),
-            {"a": first_id, "b": last_id},
+        self._run(
+            "INSERT INTO customer_balance (customer_id, balance)"
+            " SELECT customer_id, SUM(delta) FROM entry WHERE id BETWEEN ? AND ? GROUP BY customer_id"
+            " ON CONFLICT (customer_id) DO UPDATE SET balance = customer_balance.balance + excluded.balance",
+            (first_id, last_id),
         )
 
     def entries_after(self, day: dt.date) -> bool:
@@ -640,6 +669,10 @@ class Tx:
 
     def refresh_credit(self, payment_ids: Sequence[int]) -> None:
         """Recompute ``open_credit`` and ``settled_credit`` for these payments from the ledger itself."""
+        if self._writer is not None:
+            if payment_ids:
+                self._writer.call("refresh_credit", list(payment_ids))
+            return
         st = _refresh_statements()
         for chunk in _chunks(sorted(set(payment_ids))):
             for stmt in (st["del_credit"], st["ins_credit"], st["del_settled_credit"], st["ins_settled_credit"]):
@@ -1791,7 +1824,9 @@ class Tx:
                     (item_id, entry_id, cid, seq, item_ref, on, by, item_amount,
                      seal_item(entry_id, cid, seq, item_ref, on, by, item_amount))
                 )  # fmt: skip
-        run = self.conn.exec_driver_sql
+        if self._writer is not None:
+            self._ids.update(entry=first + len(rows) - 1, item=item_id)
+        run = self._run
         run(
             "INSERT INTO entry (id, kind, ref, customer_id, date, delta, terms, due, note, created_at, command, actor,"
             " seal) VALUES (?, 'delivery', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1840,7 +1875,9 @@ class Tx:
             on = day(date)
             seal = seal_entry(ref, cid, on, -amount, NUL if method is None else method, NUL if note is None else note)
             entries.append((entry_id, ref, cid, on, -amount, method, note, when, command, actor, seal))
-        self.conn.exec_driver_sql(
+        if self._writer is not None:
+            self._ids["entry"] = first + len(rows) - 1
+        self._run(
             "INSERT INTO entry (id, kind, ref, customer_id, date, delta, method, note, created_at, command, actor,"
             " seal) VALUES (?, 'payment', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             entries,
@@ -1866,7 +1903,7 @@ class Tx:
         day = self._day_text
         when = _remembering(A.c.created_at.type, self.conn.dialect)(created_at)
         seal = sealer("allocation", dict(created_at=created_at), ("payment_id", "item_id", "amount", "date"))
-        self.conn.exec_driver_sql(
+        self._run(
             "INSERT INTO allocation (payment_id, item_id, amount, date, created_at, seal) VALUES (?, ?, ?, ?, ?, ?)",
             [(p, i, a, on := day(d), when, seal(p, i, a, on)) for p, i, a, d in rows],
         )
@@ -1877,15 +1914,22 @@ class Tx:
         the allocations themselves, as :meth:`refresh_open` has it), the others get what they still owe. The
         caller knows which are which from its own running figures; ``ar check`` compares both tables with the
         history."""
+        if self._writer is not None:
+            self._writer.call("settle_items", paid_off, dict(part_paid))
+            return
         if paid_off:
-            ids = sorted(paid_off)
-            # SQLite takes any number of ids in one statement (a JSON array); PostgreSQL's arrays go in chunks
-            chunks = [ids] if self.conn.dialect.name == "sqlite" else list(_chunks(ids))
+            # SQLite: the ids (a million, from an import) in a temporary table, read by one statement each;
+            # PostgreSQL: arrays of a few thousand
+            if self.conn.dialect.name == "sqlite":
+                chunks: list[Any] = [self._temp_ids(paid_off)]
+                among: Callable[[Any, Any], Any] = lambda column, ids: column.in_(ids)  # noqa: E731
+            else:
+                chunks, among = list(_chunks(sorted(paid_off))), self._among
             names = ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date", "days_late"]
             for chunk in chunks:
                 last = (
                     select(A.c.item_id, func.max(A.c.date).label("last"))
-                    .where(self._among(A.c.item_id, chunk), A.c.amount > 0)
+                    .where(among(A.c.item_id, chunk), A.c.amount > 0)
                     .group_by(A.c.item_id)
                     .subquery()
                 )
@@ -1894,28 +1938,39 @@ class Tx:
                     _days_late(last.c.last, I.c.due_date),
                 ).join(last, last.c.item_id == I.c.id)  # fmt: skip
                 self.conn.execute(insert(SI).from_select(names, q))
-            if self._clear_open_items(ids, part_paid):
+            if self._clear_open_items(len(paid_off), part_paid):
                 return
             for chunk in chunks:
-                self.conn.execute(O.delete().where(self._among(O.c.item_id, chunk)))
+                self.conn.execute(O.delete().where(among(O.c.item_id, chunk)))
         if part_paid:
             stmt = update(O).where(O.c.item_id == bindparam("i")).values(open=bindparam("v"))
             self.conn.execute(stmt, [dict(i=k, v=v) for k, v in sorted(part_paid.items())])
 
-    def _clear_open_items(self, paid_off: Sequence[int], part_paid: dict[int, int]) -> bool:
+    def _temp_ids(self, ids: Iterable[int]) -> Any:
+        """SQLite: the ids in this connection's temporary table ``temp.ids`` (emptied first; written from an
+        iterable, so an array of a million ids is never a list of a million ints), as a SELECT of them."""
+        run = self.conn.exec_driver_sql
+        run("CREATE TEMP TABLE IF NOT EXISTS ids (id INTEGER PRIMARY KEY)")
+        run("DELETE FROM temp.ids")
+        self.conn.connection.driver_connection.executemany(  # this transaction's own connection
+            "INSERT OR IGNORE INTO temp.ids (id) VALUES (?)", ((i,) for i in ids)
+        )
+        return select(literal_column("id")).select_from(text("temp.ids"))
+
+    def _clear_open_items(self, paid_off: int, part_paid: dict[int, int]) -> bool:
         """On SQLite, when most open items were paid off (at least :attr:`SET_ASIDE_ROWS`: a large import of
-        payments): the open items left are read, the table dropped and made again from its own text (SQLite
-        frees its pages instead of deleting row by row and index entry by index entry: 1M paid off, 2.1 s ->
-        0.7 s) and those left written back with what they still owe, then its indexes. True if done so."""
-        if self.conn.dialect.name != "sqlite" or len(paid_off) < self.SET_ASIDE_ROWS:
+        payments; their ids in ``temp.ids``): the open items left are read, the table dropped and made again
+        from its own text (SQLite frees its pages instead of deleting row by row and index entry by index
+        entry: 1M paid off, 2.1 s -> 0.7 s) and those left written back with what they still owe, then its
+        indexes. True if done so."""
+        if self.conn.dialect.name != "sqlite" or paid_off < self.SET_ASIDE_ROWS:
             return False
         run = self.conn.exec_driver_sql
-        if len(paid_off) * 2 < run("SELECT count(*) FROM open_item").scalar_one():
+        if paid_off * 2 < run("SELECT count(*) FROM open_item").scalar_one():
             return False
-        left = run(
+        left = run(  # the ids paid off are in temp.ids (settle_items)
             "SELECT item_id, customer_id, due_date, delivery_date, open FROM open_item"
-            " WHERE item_id NOT IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(paid_off)),),
+            " WHERE item_id NOT IN (SELECT id FROM temp.ids)"
         ).all()
         schema = (
             run(

@@ -96,6 +96,12 @@ def import_cmd(
         seconds=r.seconds,
     )
     if bad:
+        # nothing was added: what the rows before the first bad one would have added is no figure to give
+        counts = ngettext(
+            "read {read:,} row: conflicts {conflicts:,}, errors {errors:,} ({seconds:.1f} s)",
+            "read {read:,} rows: conflicts {conflicts:,}, errors {errors:,} ({seconds:.1f} s)",
+            r.read,
+        ).format(read=r.read, conflicts=r.conflicts, errors=len(bad) - r.conflicts, seconds=r.seconds)
         shown = [{"line": x.line, "problem": x.error} for x in bad[:50]]
         print_table(
             table(
