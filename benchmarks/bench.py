@@ -50,11 +50,10 @@ def _tree_pss(root: int) -> int:
             parents[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    tree, grew = {root}, True
-    while grew:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+    tree, more = {root}, {root}
+    while more:
+        more = {pid for pid, parent in parents.items() if parent in more} - tree
         tree |= more
-        grew = bool(more)
     total = 0
     for pid in tree:
         try:
@@ -72,7 +71,7 @@ def timed(argv: list[str], env: dict[str, str], tree: list[int] | None = None) -
     The peak is measured by /usr/bin/time when it is there: a child forked from this (large) process would
     otherwise report this process's memory as its own high-water mark (Linux keeps maxrss across exec). That
     is the largest process's; ``tree`` (a list) also gets the peak of all of them together (a large import
-    runs a writer process beside the one started), sampled four times a second from their PSS."""
+    runs a writer process beside the one started), sampled twice a second from their PSS."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as mem:
         wrapped = [TIME, "-q", "-f", "%M", "-o", mem.name, *argv] if TIME else argv
         t = time.perf_counter()
@@ -81,7 +80,7 @@ def timed(argv: list[str], env: dict[str, str], tree: list[int] | None = None) -
             done = threading.Event()
 
             def sample() -> None:
-                while not done.wait(0.25):
+                while not done.wait(0.5):
                     tree.append(_tree_pss(p.pid))
 
             sampler = threading.Thread(target=sample, daemon=True)
@@ -172,7 +171,7 @@ def main() -> None:
     else:
         print(f"{'total':<44}{total:>9.2f}   ({db.stat().st_size / 1e6:.0f} MB ledger)")
     print("(peak MB: the largest process, from /usr/bin/time; all MB: the command's processes together, their")
-    print(" proportional memory sampled four times a second: a large import writes from a second process)")
+    print(" proportional memory sampled twice a second: a large import writes from a second process)")
 
     print("\n## answers checked against the generator\n")
     check(ar, env, expected)
