@@ -331,6 +331,15 @@ def test_a_writer_process_imports_as_one_process_does(ar, tmp_path, monkeypatch)
     assert [s[0] for s in one[0]] == [0, 0] and "added 11" in one[0][0][1] and "added 5" in one[0][1][1]
     # E-2: 700 less the 100 prepaid and 900 of P-2 after E-1's 500, less P-5's 50; D-8: 1,000 less P-3 and P-4
     assert [(ref, left) for ref, _, _, left in one[2]] == [("D-8", 30_000), ("D-9", 200_000), ("E-2", 15_000)]
+    # items paid off are settled as each run of payments is posted (by the writer, while the file is read on),
+    # not once at the end: the same ledgers
+    from arcli.services import importer
+
+    settle_rows = importer.SETTLE_ROWS
+    monkeypatch.setattr(importer, "SETTLE_ROWS", 1)
+    each = _import_both_ways(ar, tmp_path / "each", monkeypatch, TWO_WAYS)
+    monkeypatch.setattr(importer, "SETTLE_ROWS", settle_rows)
+    assert [way[1:] for way in each] == [one[1:], one[1:]]
     bad = dict(TWO_WAYS, payments=[*TWO_WAYS["payments"], ["P-6", "HD", "2026-11-40", "1", "bank", ""]])
     one, two = _import_both_ways(ar, tmp_path / "bad", monkeypatch, bad)
     assert one == two and one[0][1][0] == 1 and "no such date" in one[0][1][1]

@@ -369,7 +369,7 @@ def test_a_templated_seal_is_the_rows_seal():
     import datetime as dt
     import random
 
-    from arcli.storage.seal import NUL, SEALED, seal, seal_of_stored, sealer
+    from arcli.storage.seal import NUL, SEALED, Sealing, seal, seal_of_stored, sealer
 
     rnd = random.Random(7)
     now = dt.datetime(2026, 11, 24, 4, 51, 17, 158642)
@@ -404,6 +404,13 @@ def test_a_templated_seal_is_the_rows_seal():
 
             values = [text(row[c]) for c in varying]
             assert sealer(table, fixed, varying)(*values) == seal(table, row)
+            # an import's rows, sealed where they are written: the values somewhere in a tuple, None as it is
+            tup = [rnd.randint(0, 9) for _ in range(len(varying) + 3)]
+            at = rnd.sample(range(len(tup)), len(varying))
+            for n, c in zip(at, varying, strict=True):
+                tup[n] = None if row[c] is None else text(row[c])
+            sealing = Sealing(table, tuple(fixed.items()), tuple(varying), tuple(at))
+            assert sealing.apply([tuple(tup)]) == [(*tup, seal(table, row))]
             # `ar check` on SQLite seals the columns as stored: dates and timestamps in their canonical text
             stored = [row[c] if row[c] is None else text(row[c]) for c in columns]
             assert seal_of_stored(stored) == seal(table, row)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -49,8 +51,8 @@ class _Writer:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 
-    def run(self, sql: str, params: Any) -> None:
-        self.send(("run", sql, params))
+    def run(self, sql: str, params: Any, sealing: Any = None) -> None:
+        self.send(("run", sql, params, sealing))
 
     def call(self, name: str, *args: Any) -> None:
         self.send(("call", name, args))
@@ -131,6 +133,38 @@ class Pipeline:
             self.proc.join()
 
 
+#: How many of the planner's messages (a batch's statements each) the writer holds received and not yet done
+INBOX = 16
+
+
+class _Inbox:
+    """The writer's messages, received by a thread of their own as soon as the planner sends them: the planner
+    never waits for the writer to finish a statement (the pipe holds a few hundred kilobytes, a batch's rows
+    about as much) unless :data:`INBOX` messages are waiting, and unpickling runs while SQLite writes (it lets
+    go of the GIL meanwhile)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=INBOX)
+        threading.Thread(target=self._receive, daemon=True).start()
+
+    def _receive(self) -> None:
+        try:
+            while True:
+                message = self.conn.recv()
+                self.queue.put(message)
+                if message[0] == "end":
+                    return
+        except BaseException as e:  # the planner is gone (EOF), or the pipe broke
+            self.queue.put(("gone", e))
+
+    def get(self) -> tuple[Any, ...]:
+        message = self.queue.get()
+        if message[0] == "gone":
+            raise EOFError from message[1]
+        return message
+
+
 def _write(conn: Any, planners_end: Any, ctx: Context, kind: str) -> None:
     """The writer process: told how many rows the file has, one write transaction, the statements and rows the
     planner sends, then commit (or roll back: a dry run, a bad row anywhere, a failure, the planner gone)."""
@@ -145,11 +179,12 @@ def _write(conn: Any, planners_end: Any, ctx: Context, kind: str) -> None:
             with unit_of_work(ctx, write=True) as tx, tx.bulk(kind, total):
                 conn.send(("ready", tx.last_ids()))
                 poster = _Poster(tx, ctx, result, False)
+                inbox = _Inbox(conn)
                 while True:
-                    message = conn.recv()
+                    message = inbox.get()
                     what = message[0]
                     if what == "run":
-                        tx.conn.exec_driver_sql(message[1], message[2])
+                        tx.run_planned(message[1], message[2], message[3])
                     elif what == "call":
                         getattr(tx, message[1])(*message[2])
                     elif what == "row":

@@ -242,6 +242,9 @@ PIPELINE_BYTES = 4_000_000
 #: ... and a row the writer posts on its own has this many entry and item ids (more, and the ledger refuses a
 #: planned row's id: the file goes the one-process way)
 ROW_IDS = 1_000
+#: Paid-off items are moved to settled_item this many at a time (in two processes: by the writer, while the
+#: file is read on; see Tx.settle_paid)
+SETTLE_ROWS = 50_000
 
 
 def _large(file: Path) -> bool:
@@ -413,10 +416,11 @@ class _Poster:
         self.hints: dict[str, list[str]] = {}  # unknown customer → the names it may mean (see _unknown)
         self.queues: dict[int, list[Any]] = {}  # for importing payments: see _post_payments
         self.reopened: set[int] = set()
-        # items the payments so far paid off, and what those paid in part still owe: settled in one go
-        # (see settle) before anything reads the open items from the ledger
-        self.paid_off = array("q")
+        # what the items the payments so far paid in part still owe, and whether open items are to be brought
+        # up to date (see settle) before anything reads them from the ledger
+        self.paid_off = array("q")  # items paid in full, not yet settled in the ledger
         self.part_paid: dict[int, int] = {}
+        self.unsettled = False
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
         self.customer_terms: dict[int, str] = {}  # for importing deliveries: see _terms and _items
         self.rules: dict[str, Terms] = {}
@@ -669,6 +673,10 @@ class _Poster:
                 late.add(n)
             applied.append((ids[n], item_id, amount, on))
         tx.append_allocations(applied, created_at=ctx.now)
+        self.unsettled = self.unsettled or bool(allocations)
+        if len(paid_off) >= SETTLE_ROWS:  # to settled_item now (the writer's work meanwhile); out of open_item
+            tx.settle_paid(paid_off)  # at settle
+            self.paid_off = array("q")
         # those with money left, or with credit until an item's delivery: their open_credit / settled_credit rows
         tx.refresh_credit([ids[n] for n in sorted(late.union(credit))])
         for row in slow:  # other customers' payments do not touch theirs: the file's order holds per customer
@@ -676,11 +684,12 @@ class _Poster:
         self.result.added += len(run)
 
     def settle(self) -> None:
-        """Bring the ledger's open and settled items up to date with the payments posted so far (one set of
-        statements for a whole file of payments, unless a row on the full path needs them sooner)."""
-        if self.paid_off or self.part_paid:
-            self.tx.settle_items(self.paid_off, self.part_paid)
-            self.paid_off, self.part_paid = array("q"), {}
+        """Bring the ledger's open items up to date with the payments posted so far (one set of statements for
+        a whole file of payments, unless a row on the full path needs them sooner)."""
+        if self.unsettled:
+            self.tx.settle_paid(self.paid_off)
+            self.tx.settle_items(self.part_paid)
+            self.paid_off, self.part_paid, self.unsettled = array("q"), {}, False
 
     def _bulk_deliveries(self, rows: list[importing.Row]) -> list[importing.Row]:
         """Post new deliveries of customers without on-account credit with a few statements per batch; return

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -55,7 +55,7 @@ from arcli.i18n import _
 from arcli.storage import models
 from arcli.storage.engine import connection_error, ensure_schema, open_engine
 from arcli.storage.models import UTCDateTime
-from arcli.storage.seal import NUL, sealed, sealer
+from arcli.storage.seal import Sealing, sealed
 
 if TYPE_CHECKING:
     from arcli.storage.integrity import Steps
@@ -376,14 +376,16 @@ class Tx:
         self._balances_by_hand = False  # inside bulk(): the balance trigger is off, the writes add to balances
         self._writer: Any = None  # a bulk writer this transaction plans for: see plan_for
         self._ids: dict[str, int] = {}  # ... and the last ids it has numbered, by table
+        self._paid = 0  # SQLite: how many items settle_paid settled that are still in open_item (see there)
 
     def plan_for(self, writer: Any, last_ids: dict[str, int]) -> None:
         """Make this (read) transaction the planner of a bulk import whose rows another transaction writes: the
         statements of :meth:`append_deliveries`, :meth:`append_payments`, :meth:`append_allocations` and the
-        balances go to ``writer.run(sql, params)``, and :meth:`settle_items` and :meth:`refresh_credit` to
-        ``writer.call(name, *args)``, instead of this connection; ids are numbered on from ``last_ids`` (the
-        writer's, which holds the write lock: nobody else adds rows meanwhile). Reads stay here, on the snapshot
-        the writer started from: they must not depend on what the import itself wrote."""
+        balances go to ``writer.run(sql, params, sealing)`` (the writer seals the rows), and :meth:`settle_paid`,
+        :meth:`settle_items` and :meth:`refresh_credit` to ``writer.call(name, *args)``, instead of this
+        connection; ids are numbered on from ``last_ids`` (the writer's, which holds the write lock: nobody else
+        adds rows meanwhile). Reads stay here, on the snapshot the writer started from: they must not depend on
+        what the import itself wrote."""
         self._writer, self._ids = writer, dict(last_ids)
         self._balances_by_hand = True  # the writer's balance trigger is set aside (see bulk)
 
@@ -397,12 +399,19 @@ class Tx:
         """The highest entry and item ids (what a planner numbers on from: see :meth:`plan_for`)."""
         return {"entry": self._last_id(E), "item": self._last_id(I)}
 
-    def _run(self, sql: str, params: Any) -> None:
-        """A bulk write's statement: here, or to the writer this transaction plans for."""
+    def _run(self, sql: str, params: Any, sealing: Sealing | None = None) -> None:
+        """A bulk write's statement: here, or to the writer this transaction plans for. With ``sealing``, the
+        rows (tuples) are sealed where they are written (in the writer: the planner's time is the import's)."""
         if self._writer is not None:
-            self._writer.run(sql, params)
-        else:
-            self.conn.exec_driver_sql(sql, params)
+            self._writer.run(sql, params, sealing)
+            return
+        if sealing is not None:
+            params = sealing.apply(params)
+        self.conn.exec_driver_sql(sql, params)
+
+    def run_planned(self, sql: str, params: Any, sealing: Sealing | None = None) -> None:
+        """A bulk write's statement its planner sent (see :meth:`plan_for`), run on this connection."""
+        self._run(sql, params, sealing)
 
     def before_commit(self) -> None:
         """Bring up to date what the transaction's writes made stale (the transaction is about to commit)."""
@@ -1805,37 +1814,40 @@ class Tx:
         self._after.clear()
         day = self._day_text
         when = _remembering(E.c.created_at.type, self.conn.dialect)(created_at)
-        seal_entry = sealer(
-            "entry", dict(stamp, kind="delivery"), ("ref", "customer_id", "date", "delta", "terms", "due", "note")
+        seal_entry = Sealing(
+            "entry",
+            tuple(dict(stamp, kind="delivery").items()),
+            ("ref", "customer_id", "date", "delta", "terms", "due", "note"),
+            (1, 2, 3, 4, 5, 6, 7),
         )
-        seal_item = sealer("item", {}, ("entry_id", "customer_id", "seq", "ref", "delivery_date", "due_date", "amount"))
+        seal_item = Sealing(
+            "item", (), ("entry_id", "customer_id", "seq", "ref", "delivery_date", "due_date", "amount"),
+            (1, 2, 3, 4, 5, 6, 7),
+        )  # fmt: skip
         first = self._last_id(E) + 1
         item_id = first_item = self._last_id(I)
         entries, items = [], []
         for entry_id, (ref, cid, date, amount, terms, due, note, its) in enumerate(rows, start=first):
             on = day(date)
             due_text = day(due) if due is not None else None
-            seal = seal_entry(ref, cid, on, amount, terms or NUL, due_text or NUL, NUL if note is None else note)
-            entries.append((entry_id, ref, cid, on, amount, terms, due_text, note, when, command, actor, seal))
+            entries.append((entry_id, ref, cid, on, amount, terms, due_text, note, when, command, actor))
             for seq, (item_ref, item_due, item_amount) in enumerate(its, start=1):
                 item_id += 1
                 by = day(item_due)
-                items.append(
-                    (item_id, entry_id, cid, seq, item_ref, on, by, item_amount,
-                     seal_item(entry_id, cid, seq, item_ref, on, by, item_amount))
-                )  # fmt: skip
+                items.append((item_id, entry_id, cid, seq, item_ref, on, by, item_amount))
         if self._writer is not None:
             self._ids.update(entry=first + len(rows) - 1, item=item_id)
         run = self._run
         run(
             "INSERT INTO entry (id, kind, ref, customer_id, date, delta, terms, due, note, created_at, command, actor,"
             " seal) VALUES (?, 'delivery', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            entries,
+            seal_entry.apply(entries),
         )
         run(
             "INSERT INTO item (id, entry_id, customer_id, seq, ref, delivery_date, due_date, amount, seal)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             items,
+            seal_item,
         )
         # every new item is open in full: copied within SQLite (no tuple per row to build and bind)
         run(
@@ -1866,21 +1878,24 @@ class Tx:
         self.promises_stale.update(r.customer_id for r in rows)
         day = self._day_text
         when = _remembering(E.c.created_at.type, self.conn.dialect)(created_at)
-        seal_entry = sealer(
-            "entry", dict(stamp, kind="payment"), ("ref", "customer_id", "date", "delta", "method", "note")
+        seal_entry = Sealing(
+            "entry",
+            tuple(dict(stamp, kind="payment").items()),
+            ("ref", "customer_id", "date", "delta", "method", "note"),
+            (1, 2, 3, 4, 5, 6),
         )
         first = self._last_id(E) + 1
         entries = []
         for entry_id, (ref, cid, date, amount, method, note) in enumerate(rows, start=first):
             on = day(date)
-            seal = seal_entry(ref, cid, on, -amount, NUL if method is None else method, NUL if note is None else note)
-            entries.append((entry_id, ref, cid, on, -amount, method, note, when, command, actor, seal))
+            entries.append((entry_id, ref, cid, on, -amount, method, note, when, command, actor))
         if self._writer is not None:
             self._ids["entry"] = first + len(rows) - 1
         self._run(
             "INSERT INTO entry (id, kind, ref, customer_id, date, delta, method, note, created_at, command, actor,"
             " seal) VALUES (?, 'payment', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             entries,
+            seal_entry,
         )
         if self._balances_by_hand:
             self._add_to_balances(first, first + len(rows) - 1)
@@ -1902,64 +1917,86 @@ class Tx:
             return
         day = self._day_text
         when = _remembering(A.c.created_at.type, self.conn.dialect)(created_at)
-        seal = sealer("allocation", dict(created_at=created_at), ("payment_id", "item_id", "amount", "date"))
+        seal = Sealing(
+            "allocation", (("created_at", created_at),), ("payment_id", "item_id", "amount", "date"), (0, 1, 2, 3)
+        )
         self._run(
             "INSERT INTO allocation (payment_id, item_id, amount, date, created_at, seal) VALUES (?, ?, ?, ?, ?, ?)",
-            [(p, i, a, on := day(d), when, seal(p, i, a, on)) for p, i, a, d in rows],
+            [(p, i, a, day(d), when) for p, i, a, d in rows],
+            seal,
         )
 
-    def settle_items(self, paid_off: Sequence[int], part_paid: dict[int, int]) -> None:
-        """After new payments' allocations (:meth:`append_allocations`), on items that were open: those now paid
-        in full leave ``open_item`` for ``settled_item`` (settled on the last day money was applied to them, from
-        the allocations themselves, as :meth:`refresh_open` has it), the others get what they still owe. The
-        caller knows which are which from its own running figures; ``ar check`` compares both tables with the
-        history."""
+    def settle_paid(self, paid_off: Sequence[int]) -> None:
+        """After new payments' allocations (:meth:`append_allocations`): the items ``paid_off`` they paid in full
+        (every allocation of theirs written) go to ``settled_item``, settled on the last day money was applied to
+        them, from the allocations themselves, as :meth:`refresh_open` has it. On PostgreSQL they leave
+        ``open_item`` at once; on SQLite at the next :meth:`settle_items`, all together (a million paid off by an
+        import: see :meth:`_clear_open_items`), their ids kept in the temporary table ``temp.paid`` meanwhile.
+        An import calls this every :data:`SETTLE_ROWS` items or so: planning for a writer (:meth:`plan_for`),
+        the writer does it while the planner reads on."""
         if self._writer is not None:
-            self._writer.call("settle_items", paid_off, dict(part_paid))
+            if paid_off:
+                self._writer.call("settle_paid", paid_off)
             return
-        if paid_off:
-            # SQLite: the ids (a million, from an import) in a temporary table, read by one statement each;
-            # PostgreSQL: arrays of a few thousand
-            if self.conn.dialect.name == "sqlite":
-                chunks: list[Any] = [self._temp_ids(paid_off)]
-                among: Callable[[Any, Any], Any] = lambda column, ids: column.in_(ids)  # noqa: E731
-            else:
-                chunks, among = list(_chunks(sorted(paid_off))), self._among
-            names = ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date", "days_late"]
-            for chunk in chunks:
-                last = (
-                    select(A.c.item_id, func.max(A.c.date).label("last"))
-                    .where(among(A.c.item_id, chunk), A.c.amount > 0)
-                    .group_by(A.c.item_id)
-                    .subquery()
-                )
-                q = select(
-                    I.c.id, I.c.customer_id, I.c.due_date, last.c.last, I.c.amount, I.c.delivery_date,
-                    _days_late(last.c.last, I.c.due_date),
-                ).join(last, last.c.item_id == I.c.id)  # fmt: skip
-                self.conn.execute(insert(SI).from_select(names, q))
-            if self._clear_open_items(len(paid_off), part_paid):
-                return
-            for chunk in chunks:
+        if not paid_off:
+            return
+        ids = sorted(paid_off)  # B-trees written in key order: half the time of the allocations' order
+        chunks: list[Any]
+        if self.conn.dialect.name == "sqlite":
+            run = self.conn.exec_driver_sql
+            if not self._paid:
+                run("CREATE TEMP TABLE IF NOT EXISTS ids (id INTEGER PRIMARY KEY)")
+                run("CREATE TEMP TABLE IF NOT EXISTS paid (id INTEGER PRIMARY KEY)")
+                run("DELETE FROM temp.paid")
+            run("DELETE FROM temp.ids")
+            self.conn.connection.driver_connection.executemany(  # this transaction's own connection
+                "INSERT OR IGNORE INTO temp.ids (id) VALUES (?)", ((i,) for i in ids)
+            )
+            run("INSERT OR IGNORE INTO temp.paid (id) SELECT id FROM temp.ids")
+            self._paid += len(ids)
+            chunks = [select(literal_column("id")).select_from(text("temp.ids"))]
+            among: Callable[[Any, Any], Any] = lambda column, ids: column.in_(ids)  # noqa: E731
+        else:
+            chunks, among = list(_chunks(ids)), self._among
+        names = ["item_id", "customer_id", "due_date", "settled_on", "amount", "delivery_date", "days_late"]
+        for chunk in chunks:
+            last = (
+                select(A.c.item_id, func.max(A.c.date).label("last"))
+                .where(among(A.c.item_id, chunk), A.c.amount > 0)
+                .group_by(A.c.item_id)
+                .subquery()
+            )
+            q = select(
+                I.c.id, I.c.customer_id, I.c.due_date, last.c.last, I.c.amount, I.c.delivery_date,
+                _days_late(last.c.last, I.c.due_date),
+            ).join(last, last.c.item_id == I.c.id)  # fmt: skip
+            self.conn.execute(insert(SI).from_select(names, q))
+            if self.conn.dialect.name != "sqlite":
                 self.conn.execute(O.delete().where(among(O.c.item_id, chunk)))
+
+    def settle_items(self, part_paid: dict[int, int]) -> None:
+        """Bring ``open_item`` up to date with new payments' allocations: the items :meth:`settle_paid` settled
+        leave it, and those paid in part (``part_paid``: item id → what it still owes) get what they still owe.
+        The caller knows which are which from its own running figures; ``ar check`` compares both tables with
+        the history."""
+        if self._writer is not None:
+            self._writer.call("settle_items", dict(part_paid))
+            return
+        if self._paid:
+            cleared = self._clear_open_items(self._paid, part_paid)
+            if not cleared:
+                self.conn.exec_driver_sql("DELETE FROM open_item WHERE item_id IN (SELECT id FROM temp.paid)")
+            self.conn.exec_driver_sql("DELETE FROM temp.paid")
+            self._paid = 0
+            if cleared:
+                return
         if part_paid:
             stmt = update(O).where(O.c.item_id == bindparam("i")).values(open=bindparam("v"))
             self.conn.execute(stmt, [dict(i=k, v=v) for k, v in sorted(part_paid.items())])
 
-    def _temp_ids(self, ids: Iterable[int]) -> Any:
-        """SQLite: the ids in this connection's temporary table ``temp.ids`` (emptied first; written from an
-        iterable, so an array of a million ids is never a list of a million ints), as a SELECT of them."""
-        run = self.conn.exec_driver_sql
-        run("CREATE TEMP TABLE IF NOT EXISTS ids (id INTEGER PRIMARY KEY)")
-        run("DELETE FROM temp.ids")
-        self.conn.connection.driver_connection.executemany(  # this transaction's own connection
-            "INSERT OR IGNORE INTO temp.ids (id) VALUES (?)", ((i,) for i in ids)
-        )
-        return select(literal_column("id")).select_from(text("temp.ids"))
-
     def _clear_open_items(self, paid_off: int, part_paid: dict[int, int]) -> bool:
         """On SQLite, when most open items were paid off (at least :attr:`SET_ASIDE_ROWS`: a large import of
-        payments; their ids in ``temp.ids``): the open items left are read, the table dropped and made again
+        payments; their ids in ``temp.paid``): the open items left are read, the table dropped and made again
         from its own text (SQLite frees its pages instead of deleting row by row and index entry by index
         entry: 1M paid off, 2.1 s -> 0.7 s) and those left written back with what they still owe, then its
         indexes. True if done so."""
@@ -1968,9 +2005,9 @@ class Tx:
         run = self.conn.exec_driver_sql
         if paid_off * 2 < run("SELECT count(*) FROM open_item").scalar_one():
             return False
-        left = run(  # the ids paid off are in temp.ids (settle_items)
+        left = run(  # the ids paid off are in temp.paid (settle_paid)
             "SELECT item_id, customer_id, due_date, delivery_date, open FROM open_item"
-            " WHERE item_id NOT IN (SELECT id FROM temp.ids)"
+            " WHERE item_id NOT IN (SELECT id FROM temp.paid)"
         ).all()
         schema = (
             run(

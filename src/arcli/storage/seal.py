@@ -15,7 +15,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from hashlib import blake2b
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 SEALED: dict[str, tuple[str, ...]] = {
     "entry": (
@@ -122,3 +123,33 @@ def sealer(table: str, fixed: Mapping[str, Any], varying: Sequence[str]) -> Call
     order = [SEALED[table].index(c) for c in varying]  # the template takes them in the table's order
     rank = sorted(range(len(order)), key=order.__getitem__)
     return lambda *values: in_order(*(values[n] for n in rank))
+
+
+class Sealing(NamedTuple):
+    """How to seal rows written as tuples in bulk (see :meth:`apply`): the table, the sealed columns all rows share
+    (``fixed``, as (column, value) pairs) and those that vary, found in each tuple at the positions ``at``, in
+    their canonical text (an int or a str as it is, a date in ISO form; None reads as NULL). Plain data: a bulk
+    import's planner sends it with the rows to the process that writes them, which seals them there."""
+
+    table: str
+    fixed: tuple[tuple[str, Any], ...]
+    varying: tuple[str, ...]
+    at: tuple[int, ...]
+
+    def apply(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Each row with its seal added at the end."""
+        seal = _sealer_of(self.table, self.fixed, self.varying)
+        at = self.at
+        get = itemgetter(*at) if len(at) > 1 else lambda row: tuple(row[n] for n in at)
+        out = []
+        for row in rows:
+            values = get(row)
+            if None in values:
+                values = tuple(NUL if v is None else v for v in values)
+            out.append((*row, seal(*values)))
+        return out
+
+
+@lru_cache(maxsize=16)
+def _sealer_of(table: str, fixed: tuple[tuple[str, Any], ...], varying: tuple[str, ...]) -> Callable[..., int]:
+    return sealer(table, dict(fixed), varying)
