@@ -9,8 +9,10 @@ Steps, all printed as they go:
 3. the ledger is checked against the generator's ``expected.json`` (counts, totals, one customer's balance,
    the aging total) and with ``ar check``: a benchmark of wrong answers is worth nothing;
 4. each command is run ``--runs`` times; printed are the median, min and max wall time, the peak memory and
-   the ratio of the median to the start-up floors measured in the same run (``python -c "import typer"`` and
-   ``python -c "import typer, rich, sqlmodel"``): the machine is noisy, so compare ratios from one run;
+   the ratio of the median to the start-up floors (``python -c "import typer"`` and
+   ``python -c "import typer, rich, sqlmodel"``), each floor run just before each run of the command: the
+   machine is shared and its speed drifts over minutes, so each command is compared with floors measured
+   alongside it;
 5. ``ledger balance`` and ``hledger balance`` on the same data as a journal, when they are installed, against
    ``ar balance``.
 
@@ -108,6 +110,25 @@ def measure(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, flo
     return statistics.median(times), min(times), max(times), peak
 
 
+def measure_beside(
+    argv: list[str], floors: list[list[str]], env: dict[str, str], runs: int, pooled: list[list[tuple[float, int]]]
+) -> tuple[tuple[float, float, float, int], list[float]]:
+    """A command's figures as :func:`measure` gives them, with each floor run just before each of its runs: the
+    floors' medians over those runs (their times and peaks are also added to ``pooled``)."""
+    times, peak = [], 0
+    beside: list[list[float]] = [[] for _ in floors]
+    for _ in range(runs):
+        for n, f in enumerate(floors):
+            t, p, _ = timed(f, env)
+            beside[n].append(t)
+            pooled[n].append((t, p))
+        t, p, _ = timed(argv, env)
+        times.append(t)
+        peak = max(peak, p)
+    figures = (statistics.median(times), min(times), max(times), peak)
+    return figures, [statistics.median(b) for b in beside]
+
+
 def row(label: str, m: tuple[float, float, float, int], floor: float, typer_floor: float) -> str:
     med, lo, hi, peak = m
     return (
@@ -192,8 +213,8 @@ def main() -> None:
     print("\n## answers checked against the generator\n")
     check(ar, env, expected)
 
-    floor_typer = measure([py, "-c", "import typer"], env, runs)
-    floor = measure([py, "-c", "import typer, rich, sqlmodel"], env, runs)
+    floors = [[py, "-c", "import typer"], [py, "-c", "import typer, rich, sqlmodel"]]
+    pooled: list[list[tuple[float, int]]] = [[], []]
     probe = expected["probe"]
     commands = [
         ["--help"],
@@ -206,14 +227,21 @@ def main() -> None:
         ["balance", "--format", "csv"],
         ["report", "collections"],
     ]
-    print(f"\n## commands, {runs} run(s) each, as of {AS_OF}\n")
+    print(f"\n## commands, {runs} run(s) each, as of {AS_OF}, each run just after a run of both floors\n")
     print(
         f"{'command':<44}{'median s':>9}{'min s':>8}{'max s':>8}{'peak MB':>9}{'×floor':>8}{'×typer':>8}{'−floor s':>9}"
     )
-    print(row("floor: python -c 'import typer'", floor_typer, floor[0], floor_typer[0]))
-    print(row("floor: python -c 'import typer, rich, sqlmodel'", floor, floor[0], floor_typer[0]))
-    for cmd in commands:
-        print(row("ar " + " ".join(cmd), measure([ar, *cmd], env, runs), floor[0], floor_typer[0]), flush=True)
+    for cmd in commands:  # ×floor, ×typer and −floor against the floors' medians over this command's runs
+        m, (typer_floor, floor) = measure_beside([ar, *cmd], floors, env, runs, pooled)
+        print(row("ar " + " ".join(cmd), m, floor, typer_floor), flush=True)
+    figures = [
+        (statistics.median(ts), min(ts), max(ts), max(p for _, p in runs_))
+        for runs_ in pooled
+        for ts in [[t for t, _ in runs_]]
+    ]
+    labels = ("floor: python -c 'import typer'", "floor: python -c 'import typer, rich, sqlmodel'")
+    for label, m in zip(labels, figures, strict=True):
+        print(row(label + ", all runs", m, figures[1][0], figures[0][0]))
 
     if a.no_journal:
         return
