@@ -80,7 +80,7 @@ class Pipeline:
     waiting; :meth:`run` imports the file's rows through it. :meth:`close` ends it whatever happened."""
 
     def __init__(self, ctx: Context, kind: str) -> None:
-        self.ctx, self.kind = ctx, kind
+        self.ctx = ctx
         mp = multiprocessing.get_context("fork")
         self.conn, there = mp.Pipe()
         self.proc = mp.Process(target=_write, args=(there, self.conn, ctx, kind), daemon=True)

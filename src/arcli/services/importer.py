@@ -416,9 +416,10 @@ class _Poster:
         self.hints: dict[str, list[str]] = {}  # unknown customer → the names it may mean (see _unknown)
         self.queues: dict[int, list[Any]] = {}  # for importing payments: see _post_payments
         self.reopened: set[int] = set()
-        # what the items the payments so far paid in part still owe, and whether open items are to be brought
-        # up to date (see settle) before anything reads them from the ledger
-        self.paid_off = array("q")  # items paid in full, not yet settled in the ledger
+        # items the payments so far paid off and not yet moved to settled_item (see Tx.settle_paid), what those
+        # paid in part still owe, and whether the open items are to be brought up to date (see settle) before
+        # anything reads them from the ledger
+        self.paid_off = array("q")
         self.part_paid: dict[int, int] = {}
         self.unsettled = False
         self.promise_keys: set[tuple[int, dt.date, int]] | None = None  # for importing promises
@@ -674,8 +675,8 @@ class _Poster:
             applied.append((ids[n], item_id, amount, on))
         tx.append_allocations(applied, created_at=ctx.now)
         self.unsettled = self.unsettled or bool(allocations)
-        if len(paid_off) >= SETTLE_ROWS:  # to settled_item now (the writer's work meanwhile); out of open_item
-            tx.settle_paid(paid_off)  # at settle
+        if len(paid_off) >= SETTLE_ROWS:  # to settled_item now, by the writer while the file is read on; they
+            tx.settle_paid(paid_off)  # leave open_item at settle()
             self.paid_off = array("q")
         # those with money left, or with credit until an item's delivery: their open_credit / settled_credit rows
         tx.refresh_credit([ids[n] for n in sorted(late.union(credit))])
