@@ -141,7 +141,7 @@ def import_file(
         raise InputError(_("can import {value}, not {kind!r}").format(value=", ".join(importing.FIELDS), kind=kind))
     started = time.monotonic()
     file = Path(path).expanduser()
-    pipeline = None
+    pipeline, done = None, False
     if kind in ("deliveries", "payments") and not create_customers and _large(file):
         from arcli.services import import_writer
 
@@ -157,25 +157,23 @@ def import_file(
         if pipeline is not None:
             try:
                 pipeline.run(body, total, result, dry_run, partial(_feed, read, progress), progress)
+                done = True
             except import_writer.Again:  # what the writer found makes the file take the one-process way
                 header, body, used, total = open_table(file, encoding, delimiter)
                 result = replace(result, read=0, errors=[], added=0, unchanged=0)
-            else:
-                result.errors.sort(key=lambda row: row.line)
-                result.seconds = time.monotonic() - started
-                return result
     finally:
         if pipeline is not None:
             pipeline.close()
-    # a file that brings customers can start a ledger (not a dry run, which writes nothing); one that fails
-    # leaves none (see NewLedger)
-    starts = (kind == "customers" or create_customers) and not dry_run
-    with NewLedger(ctx.url) if starts else nullcontext() as new:
-        if new is not None:
-            ctx = replace(ctx, url=new.url)
-        _import(ctx, kind, body, total, read, result, starts, create_customers, dry_run, progress)
-        if new is not None and result.written:
-            new.keep()
+    if not done:
+        # a file that brings customers can start a ledger (not a dry run, which writes nothing); one that fails
+        # leaves none (see NewLedger)
+        starts = (kind == "customers" or create_customers) and not dry_run
+        with NewLedger(ctx.url) if starts else nullcontext() as new:
+            if new is not None:
+                ctx = replace(ctx, url=new.url)
+            _import(ctx, kind, body, total, read, result, starts, create_customers, dry_run, progress)
+            if new is not None and result.written:
+                new.keep()
     result.errors.sort(key=lambda row: row.line)  # rows checked after a bad one, or posted later in a batch
     result.seconds = time.monotonic() - started
     return result

@@ -99,6 +99,9 @@ class NewLedger:
             return
         stage, path = self.stage, self.path
         assert path is not None
+        taken = ArError(
+            _("a ledger was started at {path} while this command ran: nothing written; run it again").format(path=path)
+        )
         parts = [stage, *(stage.with_name(stage.name + end) for end in ("-wal", "-shm", "-journal"))]
         try:
             if self.kept and exc[0] is None:
@@ -107,18 +110,10 @@ class NewLedger:
                 try:
                     os.link(stage, path)
                 except FileExistsError:
-                    raise ArError(
-                        _(
-                            "a ledger was started at {path} while this command ran: nothing written; run it again"
-                        ).format(path=path)
-                    ) from None
+                    raise taken from None
                 except OSError:  # a file system without hard links: the name, unless taken meanwhile
                     if path.exists():
-                        raise ArError(
-                            _(
-                                "a ledger was started at {path} while this command ran: nothing written; run it again"
-                            ).format(path=path)
-                        ) from None
+                        raise taken from None
                     os.replace(stage, path)
         finally:
             for p in parts:

@@ -1841,7 +1841,7 @@ class Tx:
         run(
             "INSERT INTO entry (id, kind, ref, customer_id, date, delta, terms, due, note, created_at, command, actor,"
             " seal) VALUES (?, 'delivery', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            seal_entry.apply(entries),
+            seal_entry.apply(entries),  # sealed here even for a writer: it has the items' to do (balances the two)
         )
         run(
             "INSERT INTO item (id, entry_id, customer_id, seq, ref, delivery_date, due_date, amount, seal)"
@@ -1983,7 +1983,7 @@ class Tx:
             self._writer.call("settle_items", dict(part_paid))
             return
         if self._paid:
-            cleared = self._clear_open_items(self._paid, part_paid)
+            cleared = self._clear_open_items(part_paid)
             if not cleared:
                 self.conn.exec_driver_sql("DELETE FROM open_item WHERE item_id IN (SELECT id FROM temp.paid)")
             self.conn.exec_driver_sql("DELETE FROM temp.paid")
@@ -1994,12 +1994,13 @@ class Tx:
             stmt = update(O).where(O.c.item_id == bindparam("i")).values(open=bindparam("v"))
             self.conn.execute(stmt, [dict(i=k, v=v) for k, v in sorted(part_paid.items())])
 
-    def _clear_open_items(self, paid_off: int, part_paid: dict[int, int]) -> bool:
+    def _clear_open_items(self, part_paid: dict[int, int]) -> bool:
         """On SQLite, when most open items were paid off (at least :attr:`SET_ASIDE_ROWS`: a large import of
         payments; their ids in ``temp.paid``): the open items left are read, the table dropped and made again
         from its own text (SQLite frees its pages instead of deleting row by row and index entry by index
         entry: 1M paid off, 2.1 s -> 0.7 s) and those left written back with what they still owe, then its
         indexes. True if done so."""
+        paid_off = self._paid
         if self.conn.dialect.name != "sqlite" or paid_off < self.SET_ASIDE_ROWS:
             return False
         run = self.conn.exec_driver_sql
