@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import arcli.storage.engine as engine_mod
+from arcli.domain.errors import Conflict
 from arcli.storage.engine import HEAD, REVISIONS, open_engine
 from arcli.storage.models import metadata
 from conftest import PgLedger, rows
@@ -313,6 +314,58 @@ def test_foreign_keys_are_enforced(ok, db):
             " values (999, 999, 1, 'x', '2026-01-01', '2026-01-01', 1)"
         )
     eng.dispose()
+
+
+@pytest.mark.sqlite_only("SQLite's enforcement set aside for a transaction")
+@pytest.mark.parametrize(
+    ("table", "row", "parent", "gap"),
+    [
+        ("allocation", "(payment_id, item_id, amount, date, created_at)"
+         " values ({p}, 999, 1, '2026-01-02', 'x')", "item", False),
+        ("item", "(entry_id, customer_id, seq, ref, delivery_date, due_date, amount)"
+         " values ({p}, 999, 2, 'D1/2', '2026-01-01', '2026-01-01', 1)", "customer", False),
+        ("item", "(entry_id, customer_id, seq, ref, delivery_date, due_date, amount)"
+         " values ({p}, 999, 2, 'D1/2', '2026-01-01', '2026-01-01', 1)", "customer", True),
+        ("open_item", "(item_id, customer_id, due_date, delivery_date, open)"
+         " values (999, 1, '2026-01-01', '2026-01-01', 1)", "item", False),
+    ],
+)  # fmt: skip
+def test_references_left_to_the_end_are_checked_before_commit(ok, db, table, row, parent, gap):
+    """A bulk import's transaction on SQLite checks its references once, before it commits, instead of row by
+    row: a row added pointing at nothing is refused there (tables numbered by id: the rows added; the others
+    whole), nothing is written, and the connection enforces foreign keys again for the next transaction. A
+    table whose ids are 1…n is checked by range; with a gap (`gap`: customers 1 and 1000, the row pointing at
+    999) each reference is looked up."""
+    from arcli.domain.errors import ArError
+    from arcli.storage import Ledger
+
+    ok("customer", "add", "A", "--terms", "net 30")
+    if gap:
+        con = sqlite3.connect(db)
+        con.execute("insert into customer (id, name, created_at) values (1000, 'Z', '2026-01-01 00:00:00.000000')")
+        con.commit()
+        con.close()
+    ok("delivery", "add", "A", "100", "--ref", "D1", "--date", "2026-01-01")
+    ok("payment", "add", "A", "10", "--ref", "P1", "--date", "2026-01-02")
+    before = rows(db, f"select count(*) from {table}")
+    ledger = Ledger.open(f"sqlite:///{db}", create=False)
+    try:
+        p = rows(db, "select id from entry where ref = 'P1'")[0][0]
+        refused = f"^the ledger refused the change: a {table} row points at a missing {parent} row$"
+        with pytest.raises(ArError, match=refused), ledger.transaction(write=True, references_at_end=True) as tx:
+            tx.conn.exec_driver_sql(f"insert into {table} " + row.format(p=p))
+        assert rows(db, f"select count(*) from {table}") == before
+        with ledger.transaction(write=True, references_at_end=True) as tx:  # what points at rows that exist
+            tx.conn.exec_driver_sql(
+                "insert into allocation (payment_id, item_id, amount, date, created_at)"
+                " values (?, 1, 1, '2026-01-02', 'x')",
+                (p,),
+            )
+        assert rows(db, "select count(*) from allocation where amount = 1") == [(1,)]
+        with pytest.raises(Conflict, match="FOREIGN KEY"), ledger.transaction(write=True) as tx:
+            tx.conn.exec_driver_sql(f"insert into {table} " + row.format(p=p))
+    finally:
+        ledger.close()
 
 
 def test_a_directory_is_not_a_ledger(ar, tmp_path):

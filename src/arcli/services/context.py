@@ -26,16 +26,17 @@ class Context:
 
 
 @contextmanager
-def unit_of_work(ctx: Context, *, write: bool, create: bool = False) -> Iterator[Tx]:
+def unit_of_work(ctx: Context, *, write: bool, create: bool = False, references_at_end: bool = False) -> Iterator[Tx]:
     """One transaction on the ledger: all of a command's writes land together or not at all.
 
     A missing ledger is an error, except for a write that can start one (``create``: `ar init`, `ar customer
     add`, `ar config set`, an import that brings customers): a delivery or a promise cannot be the first thing
     in a ledger, and the command that fails on it should not leave an empty ledger behind.
+    ``references_at_end``: see :meth:`Ledger.transaction` (imports of deliveries and payments).
     """
     ledger = Ledger.open(ctx.url, create=create and write, notice=ctx.notice)
     try:
-        with ledger.transaction(write=write) as tx:
+        with ledger.transaction(write=write, references_at_end=references_at_end) as tx:
             yield tx
     finally:
         ledger.close()

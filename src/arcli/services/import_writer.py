@@ -176,7 +176,7 @@ def _write(conn: Any, planners_end: Any, ctx: Context, kind: str) -> None:
     try:
         try:
             total = conn.recv()[1]
-            with unit_of_work(ctx, write=True) as tx, tx.bulk(kind, total):
+            with unit_of_work(ctx, write=True, references_at_end=True) as tx, tx.bulk(kind, total):
                 conn.send(("ready", tx.last_ids()))
                 poster = _Poster(tx, ctx, result, False)
                 inbox = _Inbox(conn)

@@ -192,7 +192,8 @@ def _import(
     progress: Callable[..., None] | None,
 ) -> None:
     try:
-        with unit_of_work(ctx, write=True, create=starts) as tx, tx.bulk(kind, total):
+        bulk = kind in ("deliveries", "payments")
+        with unit_of_work(ctx, write=True, create=starts, references_at_end=bulk) as tx, tx.bulk(kind, total):
             _feed(read, progress, _Poster(tx, ctx, result, create_customers), body, total)
             if result.errors or dry_run:
                 raise _RollBack
