@@ -289,9 +289,11 @@ TWO_WAYS = {
 }
 
 
-def _import_both_ways(ar, tmp_path, monkeypatch, tables: dict, *extra: str) -> list:
+def _import_both_ways(ar, tmp_path, monkeypatch, tables: dict, *extra: str, at_end: bool = False) -> list:
     """Import ``tables`` (kind → rows) into a ledger one process does and another a writer process does (every
-    file, however small); the outputs, ledger states and what each ledger derives."""
+    file, however small); the outputs, ledger states and what each ledger derives. ``at_end``: both in one
+    process instead, one checking references row by row, the other once before it commits (as a file of
+    importer.REFERENCES_AT_END_ROWS rows does)."""
     from arcli.services import import_writer, importer
 
     if not import_writer.available("sqlite:///x"):
@@ -301,8 +303,10 @@ def _import_both_ways(ar, tmp_path, monkeypatch, tables: dict, *extra: str) -> l
     monkeypatch.setattr(import_writer.Pipeline, "run", lambda self, *a, **k: ran.append(1) or real_run(self, *a, **k))
     outcomes = []
     tmp_path.mkdir(exist_ok=True)
-    for way, size in (("one", 10**12), ("two", 0)):
+    ways = (("rowcheck", 10**12, 10**12), ("endcheck", 10**12, 0)) if at_end else (("one", 10**12, 0), ("two", 0, 0))
+    for way, size, rows_at_end in ways:
         monkeypatch.setattr(importer, "PIPELINE_BYTES", size)
+        monkeypatch.setattr(importer, "REFERENCES_AT_END_ROWS", rows_at_end)
         db = tmp_path / f"{way}.db"
         assert ar("--db", str(db), "import", "customers", str(write(tmp_path / "c.csv", CUSTOMERS, "utf-8"))).code == 0
         assert ar("--db", str(db), "payment", "add", "CH", "100", "--date", "2026-08-30", "--ref", "PRE").code == 0
@@ -317,7 +321,7 @@ def _import_both_ways(ar, tmp_path, monkeypatch, tables: dict, *extra: str) -> l
         if said[-1][0] == 0 and not extra:
             assert ar("--db", str(db), "check").code == 0
         outcomes.append([said, ledger_state(db), *(rows(db, q) for q in DERIVED)])
-    assert ran, "the writer process was not used"
+    assert bool(ran) != at_end, "the writer process was not used" if not at_end else "the writer process was used"
     return outcomes
 
 
@@ -345,6 +349,18 @@ def test_a_writer_process_imports_as_one_process_does(ar, tmp_path, monkeypatch)
     assert one == two and one[0][1][0] == 1 and "no such date" in one[0][1][1]
     one, two = _import_both_ways(ar, tmp_path / "dry", monkeypatch, TWO_WAYS, "--dry-run")
     assert one == two and "nothing written (dry run)" in one[0][0][1] and one[2] == one[3] == []  # no item
+
+
+@pytest.mark.sqlite_only("SQLite's enforcement is what is left to the end")
+def test_an_import_checking_references_at_the_end_imports_as_row_by_row(ar, tmp_path, monkeypatch):
+    """A large file of deliveries or payments in one process has its references checked once, before it commits
+    (importer.REFERENCES_AT_END_ROWS; set to 0 here): the same ledger, output and derived tables as with each
+    row checked as it goes in, rows on the full path included; so for a file with a bad row (nothing written)."""
+    row, end = _import_both_ways(ar, tmp_path, monkeypatch, TWO_WAYS, at_end=True)
+    assert row == end
+    bad = {kind: [*rows, [rows[-1][0] + "X", *rows[-1][1:3], "x", *rows[-1][4:]]] for kind, rows in TWO_WAYS.items()}
+    row, end = _import_both_ways(ar, tmp_path / "bad", monkeypatch, bad, at_end=True)
+    assert row == end and [s[0] for s in row[0]] == [1, 1]
 
 
 @pytest.mark.sqlite_only("the writer process is for SQLite (a server takes its writes as they come)")

@@ -176,6 +176,7 @@ def _write(conn: Any, planners_end: Any, ctx: Context, kind: str) -> None:
     try:
         try:
             total = conn.recv()[1]
+            # a file this large (importer.PIPELINE_BYTES) is checked at the end (importer.REFERENCES_AT_END_ROWS)
             with unit_of_work(ctx, write=True, references_at_end=True) as tx, tx.bulk(kind, total):
                 conn.send(("ready", tx.last_ids()))
                 poster = _Poster(tx, ctx, result, False)
