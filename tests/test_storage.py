@@ -351,7 +351,7 @@ def test_references_left_to_the_end_are_checked_before_commit(ok, db, table, row
     ledger = Ledger.open(f"sqlite:///{db}", create=False)
     try:
         p = rows(db, "select id from entry where ref = 'P1'")[0][0]
-        refused = f"^the ledger refused the change: a {table} row points at a missing {parent} row$"
+        refused = f"^the ledger refused the change: a row of {table} points at a missing row of {parent}$"
         with pytest.raises(ArError, match=refused), ledger.transaction(write=True, references_at_end=True) as tx:
             tx.conn.exec_driver_sql(f"insert into {table} " + row.format(p=p))
         assert rows(db, f"select count(*) from {table}") == before

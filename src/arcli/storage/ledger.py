@@ -496,7 +496,7 @@ class Tx:
     @staticmethod
     def _broken(table: str, parent: str) -> None:
         raise ArError(
-            _("the ledger refused the change: a {table} row points at a missing {parent} row").format(
+            _("the ledger refused the change: a row of {table} points at a missing row of {parent}").format(
                 table=table, parent=parent
             )
         )
