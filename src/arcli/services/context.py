@@ -32,7 +32,7 @@ def unit_of_work(ctx: Context, *, write: bool, create: bool = False, references_
     A missing ledger is an error, except for a write that can start one (``create``: `ar init`, `ar customer
     add`, `ar config set`, an import that brings customers): a delivery or a promise cannot be the first thing
     in a ledger, and the command that fails on it should not leave an empty ledger behind.
-    ``references_at_end``: see :meth:`Ledger.transaction` (imports of deliveries and payments).
+    ``references_at_end``: see :meth:`Ledger.transaction` (large imports of deliveries and payments).
     """
     ledger = Ledger.open(ctx.url, create=create and write, notice=ctx.notice)
     try:
