@@ -168,7 +168,7 @@ class _Inbox:
 def _write(conn: Any, planners_end: Any, ctx: Context, kind: str) -> None:
     """The writer process: told how many rows the file has, one write transaction, the statements and rows the
     planner sends, then commit (or roll back: a dry run, a bad row anywhere, a failure, the planner gone)."""
-    from arcli.services.importer import ImportResult, _Poster, _RollBack
+    from arcli.services.importer import ImportResult, _Poster, _RollBack, references_at_end
 
     planners_end.close()  # inherited: only the planner's own copy may keep the pipe open (if it dies: EOF here)
 
@@ -176,8 +176,8 @@ def _write(conn: Any, planners_end: Any, ctx: Context, kind: str) -> None:
     try:
         try:
             total = conn.recv()[1]
-            # a file this large (importer.PIPELINE_BYTES) is checked at the end (importer.REFERENCES_AT_END_ROWS)
-            with unit_of_work(ctx, write=True, references_at_end=True) as tx, tx.bulk(kind, total):
+            at_end = references_at_end(kind, total)
+            with unit_of_work(ctx, write=True, references_at_end=at_end) as tx, tx.bulk(kind, total):
                 conn.send(("ready", tx.last_ids()))
                 poster = _Poster(tx, ctx, result, False)
                 inbox = _Inbox(conn)

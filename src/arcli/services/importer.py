@@ -192,7 +192,7 @@ def _import(
     progress: Callable[..., None] | None,
 ) -> None:
     try:
-        at_end = kind in ("deliveries", "payments") and total >= REFERENCES_AT_END_ROWS
+        at_end = references_at_end(kind, total)
         with unit_of_work(ctx, write=True, create=starts, references_at_end=at_end) as tx, tx.bulk(kind, total):
             _feed(read, progress, _Poster(tx, ctx, result, create_customers), body, total)
             if result.errors or dry_run:
@@ -248,6 +248,11 @@ SETTLE_ROWS = 50_000
 #: instead of row by row (see Ledger.transaction): the check costs a third of a second however few rows were added
 #: to a 2M-entry ledger (the ids counted, the derived tables read whole), the rows' own checks 4–6 µs each
 REFERENCES_AT_END_ROWS = 100_000
+
+
+def references_at_end(kind: str, total: int) -> bool:
+    """Whether an import of ``total`` rows of ``kind`` checks references at the end (one process or two)."""
+    return kind in ("deliveries", "payments") and total >= REFERENCES_AT_END_ROWS
 
 
 def _large(file: Path) -> bool:

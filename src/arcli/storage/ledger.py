@@ -491,15 +491,11 @@ class Tx:
                 (*params, *((since[t.name],) if t.name in since else ())),
             ).scalar()
             if broken is not None:
-                self._broken(t.name, broken)
-
-    @staticmethod
-    def _broken(table: str, parent: str) -> None:
-        raise ArError(
-            _("the ledger refused the change: a row of {table} points at a missing row of {parent}").format(
-                table=table, parent=parent
-            )
-        )
+                raise ArError(
+                    _("the ledger refused the change: a row of {table} points at a missing row of {parent}").format(
+                        table=t.name, parent=broken
+                    )
+                )
 
     def _insert_many(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
         """Bulk insert. On SQLite the rows go to the driver's executemany as tuples, each value through the
