@@ -467,3 +467,17 @@ def test_a_templated_seal_is_the_rows_seal():
             # `ar check` on SQLite seals the columns as stored: dates and timestamps in their canonical text
             stored = [row[c] if row[c] is None else text(row[c]) for c in columns]
             assert seal_of_stored(stored) == seal(table, row)
+        # a batch sealed at once (a bulk import's way): rows with and without NULLs among the same columns
+        varying = [c for c in columns if rnd.random() < 0.6] or [columns[0]]
+        fixed = {c: now for c in columns if c not in varying and rnd.random() < 0.5}
+        at = rnd.sample(range(len(varying) + 2), len(varying))
+        batch, whole = [], []
+        for _ in range(50):
+            row = {c: rnd.choice([None, rnd.randint(-9, 10**12), rnd.choice(texts[1:])]) for c in varying}
+            tup = [rnd.randint(0, 9) for _ in range(len(varying) + 2)]
+            for n, c in zip(at, varying, strict=True):
+                tup[n] = row[c]
+            batch.append(tuple(tup))
+            whole.append(seal(table, {**fixed, **row}))
+        sealed_batch = Sealing(table, tuple(fixed.items()), tuple(varying), tuple(at)).apply(batch)
+        assert sealed_batch == [(*tup, s) for tup, s in zip(batch, whole, strict=True)]

