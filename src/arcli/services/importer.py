@@ -10,10 +10,11 @@ problem a real run would.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from array import array
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
@@ -139,6 +140,41 @@ def import_file(
 ) -> ImportResult:
     if kind not in importing.FIELDS:
         raise InputError(_("can import {value}, not {kind!r}").format(value=", ".join(importing.FIELDS), kind=kind))
+    with _cycles_left_alone():
+        return _import_file(
+            ctx, kind, path, encoding, delimiter, date_format, mapping, dry_run, create_customers, progress
+        )
+
+
+@contextmanager
+def _cycles_left_alone() -> Iterator[None]:
+    """Python's cyclic garbage collector off while an import runs (and in its writer process, forked meanwhile).
+    An import makes and drops a few objects per row and keeps what it learns (customers, their open items) for
+    the whole file: the collector, run every few hundred new objects, kept going through all of it. For a
+    million payments it took 5.5 s of the reading process's 21 s (83 full passes) and found about a thousand
+    objects to free, for a million deliveries 2.4 s and none: the rows refer to nothing that refers back.
+    Memory is freed as before, by reference counts; the collector is back on when the import ends."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _import_file(
+    ctx: Context,
+    kind: str,
+    path: str,
+    encoding: str | None,
+    delimiter: str | None,
+    date_format: str | None,
+    mapping: list[str] | None,
+    dry_run: bool,
+    create_customers: bool,
+    progress: Callable[..., None] | None,
+) -> ImportResult:
     started = time.monotonic()
     file = Path(path).expanduser()
     pipeline, done = None, False
