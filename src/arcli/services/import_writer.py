@@ -133,8 +133,10 @@ class Pipeline:
             self.proc.join()
 
 
-#: How many of the planner's messages (a batch's statements each) the writer holds received and not yet done
-INBOX = 16
+#: How many of the planner's messages (a batch's statements each) the writer holds received and not yet done:
+#: enough to cover the writer's longer statements (settling 50,000 paid-off items) without the planner waiting
+#: (1M payments: 64 against 16 was 0.7–2.8 s shorter in each of four rounds, no more memory at the peak)
+INBOX = 64
 
 
 class _Inbox:
