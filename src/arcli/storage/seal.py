@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import chain
@@ -102,30 +102,13 @@ def sealed(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return {**row, "seal": seal(table, row)}
 
 
-def sealer(table: str, fixed: Mapping[str, Any], varying: Sequence[str]) -> Callable[..., int]:
-    """A seal for many rows that share the values of some columns (``fixed``): ``f(*values)`` for the
-    ``varying`` columns in that order, each already in its canonical text (an int or a str as it is, a date in
-    ISO form, NUL for None); columns in neither count as NULL. The same seal as :func:`seal` of the whole row,
-    at a fraction of its cost (an import seals a million rows)."""
+def _template(table: str, fixed: Mapping[str, Any], varying: Sequence[str]) -> str:
+    """The text of a row's sealed columns with ``%s`` for those in ``varying`` (in the table's order of columns),
+    the ``fixed`` values written out, columns in neither as NULL."""
     unknown = (set(fixed) | set(varying)) - set(SEALED[table])
     if unknown:
         raise ValueError(f"not sealed columns of {table}: {sorted(unknown)}")
-    parts = []
-    for c in SEALED[table]:
-        if c in varying:
-            parts.append("%s")
-        else:
-            parts.append(_canon(fixed.get(c)).replace("%", "%%"))
-    template = "\x1f".join(parts)
-
-    def in_order(*values: Any) -> int:
-        return _digest(template % values)
-
-    if list(varying) == [c for c in SEALED[table] if c in varying]:
-        return in_order
-    order = [SEALED[table].index(c) for c in varying]  # the template takes them in the table's order
-    rank = sorted(range(len(order)), key=order.__getitem__)
-    return lambda *values: in_order(*(values[n] for n in rank))
+    return "\x1f".join("%s" if c in varying else _canon(fixed.get(c)).replace("%", "%%") for c in SEALED[table])
 
 
 class Sealing(NamedTuple):
@@ -165,12 +148,7 @@ _NUL_FOR_NONE = {None: NUL}.get
 def _template_of(
     table: str, fixed: tuple[tuple[str, Any], ...], varying: tuple[str, ...], at: tuple[int, ...]
 ) -> tuple[str, tuple[int, ...]]:
-    """What :meth:`Sealing.apply` formats: the text of the sealed columns with ``%s`` for those that vary, and
-    where each of those is in a row, in the table's order of columns (see :func:`sealer`)."""
-    unknown = ({c for c, _ in fixed} | set(varying)) - set(SEALED[table])
-    if unknown:
-        raise ValueError(f"not sealed columns of {table}: {sorted(unknown)}")
-    given = dict(fixed)
-    template = "\x1f".join("%s" if c in varying else _canon(given.get(c)).replace("%", "%%") for c in SEALED[table])
+    """What :meth:`Sealing.apply` formats (:func:`_template`) and where each varying column is in a row, in the
+    template's order."""
     place = dict(zip(varying, at, strict=True))
-    return template, tuple(place[c] for c in SEALED[table] if c in place)
+    return _template(table, dict(fixed), varying), tuple(place[c] for c in SEALED[table] if c in place)
