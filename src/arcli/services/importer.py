@@ -125,27 +125,6 @@ def _serial_dates(values: dict[str, str], is_xlsx: bool) -> dict[str, str]:
     return out
 
 
-def import_file(
-    ctx: Context,
-    kind: str,
-    path: str,
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    date_format: str | None = None,
-    mapping: list[str] | None = None,
-    dry_run: bool = False,
-    create_customers: bool = False,
-    progress: Callable[..., None] | None = None,
-) -> ImportResult:
-    if kind not in importing.FIELDS:
-        raise InputError(_("can import {value}, not {kind!r}").format(value=", ".join(importing.FIELDS), kind=kind))
-    with _cycles_left_alone():
-        return _import_file(
-            ctx, kind, path, encoding, delimiter, date_format, mapping, dry_run, create_customers, progress
-        )
-
-
 @contextmanager
 def _cycles_left_alone() -> Iterator[None]:
     """Python's cyclic garbage collector off while an import runs (and in its writer process, forked meanwhile).
@@ -163,18 +142,22 @@ def _cycles_left_alone() -> Iterator[None]:
             gc.enable()
 
 
-def _import_file(
+@_cycles_left_alone()
+def import_file(
     ctx: Context,
     kind: str,
     path: str,
-    encoding: str | None,
-    delimiter: str | None,
-    date_format: str | None,
-    mapping: list[str] | None,
-    dry_run: bool,
-    create_customers: bool,
-    progress: Callable[..., None] | None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    date_format: str | None = None,
+    mapping: list[str] | None = None,
+    dry_run: bool = False,
+    create_customers: bool = False,
+    progress: Callable[..., None] | None = None,
 ) -> ImportResult:
+    if kind not in importing.FIELDS:
+        raise InputError(_("can import {value}, not {kind!r}").format(value=", ".join(importing.FIELDS), kind=kind))
     started = time.monotonic()
     file = Path(path).expanduser()
     pipeline, done = None, False

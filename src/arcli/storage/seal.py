@@ -102,20 +102,11 @@ def sealed(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return {**row, "seal": seal(table, row)}
 
 
-def _template(table: str, fixed: Mapping[str, Any], varying: Sequence[str]) -> str:
-    """The text of a row's sealed columns with ``%s`` for those in ``varying`` (in the table's order of columns),
-    the ``fixed`` values written out, columns in neither as NULL."""
-    unknown = (set(fixed) | set(varying)) - set(SEALED[table])
-    if unknown:
-        raise ValueError(f"not sealed columns of {table}: {sorted(unknown)}")
-    return "\x1f".join("%s" if c in varying else _canon(fixed.get(c)).replace("%", "%%") for c in SEALED[table])
-
-
 class Sealing(NamedTuple):
     """How to seal rows written as tuples in bulk (see :meth:`apply`): the table, the sealed columns all rows share
     (``fixed``, as (column, value) pairs) and those that vary, found in each tuple at the positions ``at``, in
     their canonical text (an int or a str as it is, a date in ISO form; None reads as NULL). Plain data: a bulk
-    import's planner sends it with the rows to the process that writes them, which seals them there."""
+    import's planner seals rows with it, or sends it with the rows to the process that writes them."""
 
     table: str
     fixed: tuple[tuple[str, Any], ...]
@@ -148,7 +139,13 @@ _NUL_FOR_NONE = {None: NUL}.get
 def _template_of(
     table: str, fixed: tuple[tuple[str, Any], ...], varying: tuple[str, ...], at: tuple[int, ...]
 ) -> tuple[str, tuple[int, ...]]:
-    """What :meth:`Sealing.apply` formats (:func:`_template`) and where each varying column is in a row, in the
-    template's order."""
+    """What :meth:`Sealing.apply` formats: the text of a row's sealed columns in the table's order, ``%s`` for
+    those that vary, the fixed values written out, columns in neither as NULL; and where each varying column is
+    in a row, in that order."""
+    given = dict(fixed)
+    unknown = (set(given) | set(varying)) - set(SEALED[table])
+    if unknown:
+        raise ValueError(f"not sealed columns of {table}: {sorted(unknown)}")
+    template = "\x1f".join("%s" if c in varying else _canon(given.get(c)).replace("%", "%%") for c in SEALED[table])
     place = dict(zip(varying, at, strict=True))
-    return _template(table, dict(fixed), varying), tuple(place[c] for c in SEALED[table] if c in place)
+    return template, tuple(place[c] for c in SEALED[table] if c in place)
